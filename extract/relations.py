@@ -1,0 +1,436 @@
+"""Relations from rules that are data: ``extract/patterns/*.json``.
+
+Before matching, every resolved mention and every title is merged into one token, and the
+token carries ``._.tg`` (its type: Person, Organization, Place, Facility, Event, Title) and
+``._.ent`` (the entity key). Patterns then see "PERSON , a TITLE of the ORG" as seven tokens.
+
+Two kinds of rule (see ``extract/patterns/README.md``):
+
+``token``
+    A spaCy :class:`~spacy.matcher.Matcher` pattern whose elements may carry ``"NAME"``
+    (``subject``, ``object``, ``role``, or any name a fact uses); facts say which names fill which slot.
+``frame``
+    A trigger (a Matcher pattern of one token, usually a verb or noun) and slots given as paths:
+    ``agent`` (the logical subject: nsubj, the by-agent of a passive, the noun a participle
+    modifies, a relative clause's antecedent, or the subject of the verb it is coordinated with),
+    ``patient`` (dobj, or the passive subject), ``self``, ``head``, ``prep:in|at`` (the objects
+    of those prepositions), ``patient.prep:of|in``, ``dative``, ``its``.
+
+Every slot is then expanded in the same way for all rules: an entity token and its
+conjuncts ("X and Y"); an appositive ("the Jiusan Society, a political organization");
+collective nouns listing entities ("figures, including A and B", "its sites: A and B");
+"two of its sites"; "the company". Facts whose ends do not fit the relation's domain and range
+(the contract's table) are dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.matcher import Matcher
+from spacy.tokens import Doc, Token
+from spacy.vocab import Vocab
+
+from extract.defaults import PATTERNS_DIR
+from extract.lexicon import Lexicon
+from ontology.errors import InputError
+
+#: Domain and range of each relation: the output contract (shared/eval/README.md).
+ANY = frozenset({"Person", "Organization", "Place", "Facility", "Event"})
+SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "holdsPosition": (frozenset({"Person"}), frozenset({"Organization"})),
+    "memberOf": (frozenset({"Person", "Organization"}), frozenset({"Organization"})),
+    "partOf": (frozenset({"Organization"}), frozenset({"Organization"})),
+    "affiliatedWith": (frozenset({"Organization"}), frozenset({"Organization"})),
+    "owns": (frozenset({"Organization", "Person"}), frozenset({"Organization", "Facility"})),
+    "invests": (frozenset({"Organization", "Person"}), frozenset({"Organization", "Facility"})),
+    "supplies": (frozenset({"Organization"}), frozenset({"Organization"})),
+    "sanctions": (frozenset({"Organization"}), frozenset({"Organization", "Person"})),
+    "partnerOf": (frozenset({"Organization", "Person", "Place"}), frozenset({"Organization", "Person", "Place"})),
+    "linkedTo": (ANY - {"Event"}, ANY - {"Event"}),
+    "operates": (frozenset({"Organization"}), frozenset({"Facility"})),
+    "hasSite": (frozenset({"Organization"}), frozenset({"Facility"})),
+    "locatedIn": (frozenset({"Organization", "Facility", "Place", "Event"}), frozenset({"Place"})),
+    "organized": (frozenset({"Organization", "Person"}), frozenset({"Event"})),
+    "participatedIn": (frozenset({"Person", "Organization"}), frozenset({"Event"})),
+    "heldAt": (frozenset({"Event"}), frozenset({"Place", "Facility"})),
+    "established": (frozenset({"Organization", "Person"}), frozenset({"Organization", "Facility"})),
+}
+SYMMETRIC = frozenset({"partnerOf", "linkedTo"})
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """Which named slots of a rule make a relation, and the fixed role text if the rule has one."""
+
+    relation: str
+    subject: str
+    object: str
+    role: str | None = None  # a slot name, or "=Text" for a fixed role
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern file entry."""
+
+    id: str
+    kind: str  # token | frame
+    shape: str
+    pattern: tuple[dict, ...]
+    names: tuple[str | None, ...]  # token rules: the NAME of each pattern element
+    facts: tuple[Fact, ...]
+    confidence: float
+    requires: dict = field(default_factory=dict)  # frame rules: {"patient_lemma": [...], "child": {...}}
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A relation found in one sentence, between entity keys."""
+
+    subject: str
+    predicate: str
+    object: str
+    start: int
+    end: int
+    rule: str
+    confidence: float
+    role: str | None
+
+
+def load_rules(directory: Path = PATTERNS_DIR) -> tuple[Rule, ...]:
+    """Read every ``*.json`` rule file of ``directory`` (sorted by name).
+
+    Raises
+    ------
+    InputError
+        On a malformed rule, naming the file and the rule.
+    """
+    return _load_rules(str(directory))
+
+
+@lru_cache(maxsize=8)
+def _load_rules(directory: str) -> tuple[Rule, ...]:
+    rules = []
+    for path in sorted(Path(directory).glob("*.json")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            msg = f"{path}: not valid JSON ({exc}). Fix the rule file."
+            raise InputError(msg) from exc
+        for number, raw in enumerate(data.get("rules", []), start=1):
+            rules.append(_parse_rule(raw, f"{path.name} rule {number}"))
+    ids = [r.id for r in rules]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        msg = f"Rule ids must be unique; these appear twice: {', '.join(dupes)}."
+        raise InputError(msg)
+    return tuple(rules)
+
+
+def _parse_rule(raw: dict, where: str) -> Rule:
+    try:
+        kind = raw.get("kind", "token")
+        elements = raw["pattern"] if kind == "token" else [raw["trigger"]]
+        names = tuple(e.get("NAME") for e in elements)
+        pattern = tuple({k: v for k, v in e.items() if k != "NAME"} for e in elements)
+        facts = tuple(
+            Fact(f["relation"], f["subject"], f["object"], f.get("role")) for f in raw.get("facts", [raw])
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        msg = f"{where}: missing or malformed field {exc}. A rule needs id, pattern (or trigger) and relation."
+        raise InputError(msg) from exc
+    for fact in facts:
+        if fact.relation not in SIGNATURES:
+            msg = f"{where} ({raw.get('id')}): unknown relation {fact.relation!r}. Use one of {', '.join(SIGNATURES)}."
+            raise InputError(msg)
+        if kind == "token":
+            for slot in (fact.subject, fact.object):
+                if slot not in names:
+                    msg = f"{where} ({raw.get('id')}): no pattern element is NAMEd {slot!r}."
+                    raise InputError(msg)
+    return Rule(raw["id"], kind, raw.get("shape", ""), pattern, names, facts, float(raw.get("confidence", 0.7)),
+                raw.get("requires", {}))
+
+
+class RelationMatcher:
+    """Runs the rules over a Doc whose mentions are merged into single tokens."""
+
+    def __init__(self, vocab: Vocab, rules: Iterable[Rule], lex: Lexicon):
+        self.rules = {r.id: r for r in rules}
+        self.lex = lex
+        self.matcher = Matcher(vocab, validate=True)
+        for rule in self.rules.values():
+            try:
+                self.matcher.add(rule.id, [list(rule.pattern)])
+            except ValueError as exc:
+                msg = f"Rule {rule.id!r} has an invalid spaCy pattern: {exc}"
+                raise InputError(msg) from exc
+
+    def __call__(self, doc: Doc) -> list[Found]:
+        found: list[Found] = []
+        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+            rule = self.rules[doc.vocab.strings[match_id]]
+            if rule.kind == "token":
+                slots: dict[str, list[Token]] = {}
+                for offset, element in enumerate(alignment):
+                    name = rule.names[element]
+                    if name:
+                        slots.setdefault(name, []).append(doc[start + offset])
+                found.extend(self._facts(rule, doc, slots, doc[start], conjuncts=False))
+            else:
+                trigger = doc[start]
+                if not _requirements_met(trigger, rule.requires):
+                    continue
+                slots = {}
+                for fact in rule.facts:
+                    for slot in (fact.subject, fact.object):
+                        if slot not in slots:
+                            slots[slot] = slot_tokens(trigger, slot, self.lex)
+                found.extend(self._facts(rule, doc, slots, trigger))
+        return found
+
+    def _facts(self, rule: Rule, doc: Doc, slots: dict[str, list[Token]], anchor: Token, *,
+               conjuncts: bool = True) -> list[Found]:
+        out = []
+        sent = anchor.sent
+        start, end = trim_span(doc.text, sent.start_char, sent.end_char)
+        for fact in rule.facts:
+            subjects = expand(slots.get(fact.subject, []), self.lex, conjuncts=conjuncts)
+            objects = expand(slots.get(fact.object, []), self.lex, conjuncts=conjuncts)
+            role = None
+            if fact.role and fact.role.startswith("="):
+                role = fact.role[1:]
+            elif fact.role:
+                titles = slots.get(fact.role, [])
+                role = titles[0]._.title or titles[0].text if titles else None
+            dom, rng = SIGNATURES[fact.relation]
+            for s in subjects:
+                for o in objects:
+                    if s._.ent == o._.ent or s._.tg not in dom or o._.tg not in rng:
+                        continue
+                    out.append(Found(s._.ent, fact.relation, o._.ent, start, end, rule.id, rule.confidence, role))
+        return out
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past surrounding white space and a leading bullet ("- ", "• ")."""
+    while start < end and (text[start].isspace() or text[start] in "-\u2022*\u2013\u2014\u00b7"):
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _requirements_met(trigger: Token, requires: dict) -> bool:
+    if "patient_lemma" in requires:
+        patients = _raw_patients(trigger)
+        if not any(p.lemma_.lower() in requires["patient_lemma"] or p.lower_ in requires["patient_lemma"]
+                   for p in patients):
+            return False
+    if "child_lower" in requires:
+        if not any(c.lower_ in requires["child_lower"] for c in trigger.children):
+            return False
+    if "not_child_lower" in requires:
+        if any(c.lower_ in requires["not_child_lower"] for c in trigger.children):
+            return False
+    return True
+
+
+def _is_passive(verb: Token) -> bool:
+    return any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children) or (
+        verb.tag_ == "VBN" and verb.dep_ in {"acl", "relcl"} and not any(c.dep_ == "aux" for c in verb.children)
+    )
+
+
+def _raw_agents(verb: Token, depth: int = 0) -> list[Token]:
+    """The logical subject of ``verb`` before expansion."""
+    if depth > 4:
+        return []
+    subj = [c for c in verb.children if c.dep_ in {"nsubj", "csubj"}]
+    if subj:
+        return subj
+    if _is_passive(verb):
+        agents = [g for c in verb.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        if agents:
+            return agents
+        return []
+    if verb.dep_ in {"acl", "relcl"}:
+        return [verb.head]  # "companies operating mines": the noun is the agent
+    if verb.dep_ in {"conj", "xcomp", "advcl", "ccomp"} and verb.head is not verb:
+        return _raw_agents(verb.head, depth + 1)
+    return []
+
+
+def _raw_patients(verb: Token) -> list[Token]:
+    if verb.pos_ in {"NOUN", "PROPN"} or verb._.tg:
+        return []
+    if _is_passive(verb):
+        subj = [c for c in verb.children if c.dep_ == "nsubjpass"]
+        if subj:
+            return subj
+        if verb.dep_ in {"acl", "relcl"}:
+            return [verb.head]  # "the ceremony hosted by X"
+    return [c for c in verb.children if c.dep_ in {"dobj", "attr", "oprd"}]
+
+
+def _prep_objects(token: Token, preps: set[str]) -> list[Token]:
+    out = []
+    for c in token.children:
+        if c.dep_ in {"prep", "agent", "dative"} and c.lower_ in preps:
+            out.extend(g for g in c.children if g.dep_ in {"pobj", "pcomp"})
+    return out
+
+
+def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
+    """The tokens a frame slot path names, before expansion."""
+    tokens = [trigger]
+    for step in path.split("."):
+        nxt: list[Token] = []
+        for t in tokens:
+            if step == "self":
+                nxt.append(t)
+            elif step == "head":
+                nxt.append(t.head)
+            elif step == "agent":
+                nxt.extend(_raw_agents(t))
+            elif step == "patient":
+                nxt.extend(_raw_patients(t))
+            elif step == "dative":
+                nxt.extend(c for c in t.children if c.dep_ == "dative")
+                nxt.extend(_prep_objects(t, {"to"}))
+            elif step == "its":
+                nxt.extend(_its(t))
+            elif step.startswith("prep:"):
+                preps = set(step[5:].split("|"))
+                nxt.extend(_prep_objects(t, preps))
+                if not nxt and t.pos_ == "VERB":  # the preposition may hang on the object: "signed a deal with"
+                    for p in _raw_patients(t):
+                        nxt.extend(_prep_objects(p, preps))
+        tokens = nxt
+    return tokens
+
+
+def _its(token: Token) -> list[Token]:
+    """The organisation "its" refers to: the nearest organisation before it in the sentence, else the sentence's."""
+    sent = token.sent
+    before = [t for t in sent if t.i < token.i and t._.tg == "Organization"]
+    if before:
+        return [before[0] if before[0].dep_.startswith("nsubj") else before[-1]]
+    return []
+
+
+def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: bool = True) -> list[Token]:
+    """Entity tokens a slot stands for: conjuncts, appositions, listed members, "two of", relative pronouns.
+
+    ``conjuncts=False`` keeps an entity token as it is (token rules name their entities exactly).
+    """
+    out: list[Token] = []
+    seen: set[int] = set()
+
+    def add(t: Token) -> None:
+        if t.i not in seen and t._.ent:
+            seen.add(t.i)
+            out.append(t)
+
+    for token in tokens:
+        if depth > 3:
+            break
+        if token._.ent:
+            add(token)
+            for c in token.conjuncts if conjuncts else ():
+                if c._.tg == token._.tg:
+                    add(c)
+            continue
+        low = token.lower_
+        if low in lex.relative_pronouns and token.head.dep_ == "relcl":
+            for t in expand([token.head.head], lex, depth + 1):
+                add(t)
+            continue
+        if low == "its":
+            for t in _its(token):
+                add(t)
+            continue
+        # "the organization" as an apposition of an entity, or with an entity as its apposition
+        if token.dep_ == "appos" and token.head._.ent:
+            add(token.head)
+            continue
+        appos = [c for c in token.children if c.dep_ == "appos" and c._.ent]
+        for a in appos:
+            for t in expand([a], lex, depth + 1):
+                add(t)
+        if appos:
+            continue
+        # "two of its sites"
+        if token.like_num:
+            inner = _prep_objects(token, {"of"})
+            for t in expand(inner, lex, depth + 1):
+                add(t)
+            continue
+        if low in lex.collective_nouns or token.tag_ in {"NNS", "NNPS"}:
+            for t in _listed(token, lex, depth):
+                add(t)
+    return out
+
+
+def _listed(token: Token, lex: Lexicon, depth: int) -> list[Token]:
+    """Members of a collective noun: "figures, including A and B", "societies like X", "sites ...: A and B"."""
+    members: list[Token] = []
+    for c in token.children:
+        if c.dep_ == "prep" and c.lower_ in {"including", "like", "such", "among"}:
+            objs = [g for g in c.children if g.dep_ == "pobj"]
+            if c.lower_ == "such":
+                objs = _prep_objects(c, {"as"}) or [g for g in c.children if g.dep_ == "prep" for g in g.children]
+            members.extend(expand(objs, lex, depth + 1))
+    if members:
+        return members
+    # a colon list later in the same sentence
+    sent_end = token.sent.end
+    doc = token.doc
+    for i in range(token.i + 1, min(sent_end, token.i + 15)):
+        if doc[i].text == ":":
+            j = i + 1
+            while j < sent_end and (doc[j].lower_ in {"the", "a", "an"} or doc[j].is_space):
+                j += 1
+            if j < sent_end and doc[j]._.ent:
+                first = doc[j]
+                members.append(first)
+                for c in first.conjuncts:
+                    if c._.ent:
+                        members.append(c)
+                k = j + 1
+                while k < sent_end:  # the parser often misses list conjuncts: read them linearly
+                    if doc[k]._.ent and doc[k]._.tg == first._.tg and doc[k - 1].lower_ in {",", "and", "the", "a"}:
+                        if doc[k] not in members:
+                            members.append(doc[k])
+                    elif doc[k].text in {".", ";"}:
+                        break
+                    k += 1
+            break
+        if doc[i]._.ent and doc[i]._.tg not in {"Place"}:
+            break
+    return members
+
+
+def merge_mentions(doc: Doc, spans: list[tuple[int, int, str, str, str]]) -> Doc:
+    """Merge each ``(start, end, tg type, entity key, title)`` token span into one token with those extensions."""
+    spans = sorted(spans)
+    kept = []
+    last_end = -1
+    for span in spans:
+        if span[0] >= last_end:
+            kept.append(span)
+            last_end = span[1]
+    with doc.retokenize() as retokenizer:
+        for start, end, tg, key, title in kept:
+            span = doc[start:end]
+            attrs = {"_": {"tg": tg, "ent": key, "title": title}}
+            if end - start > 1:
+                attrs["LEMMA"] = span.text.lower()
+                if tg != "Title" and tg != "Event":
+                    attrs["POS"] = "PROPN"
+            retokenizer.merge(span, attrs=attrs)
+    return doc
