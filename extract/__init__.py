@@ -6,6 +6,6 @@ is the seam with :mod:`graph`, which turns the records into RDF.
 
 from __future__ import annotations
 
-from extract.types import Document, Entity, Extraction, Merge, Mention, Relation
+from extract.types import Document, Entity, Extraction, Mention, Merge, Relation
 
 __all__ = ["Document", "Entity", "Extraction", "Merge", "Mention", "Relation"]

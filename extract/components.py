@@ -28,8 +28,9 @@ def line_breaks(doc: Doc) -> Doc:
     return doc
 
 
-def build_pipeline(model: str | None = None, *, gazetteer: bool = True,
-                   entries: tuple[GazetteerEntry, ...] | None = None) -> Language:
+def build_pipeline(
+    model: str | None = None, *, gazetteer: bool = True, entries: tuple[GazetteerEntry, ...] | None = None
+) -> Language:
     """Load the model and add tiegraph's components: line breaks before the parser, the gazetteer before NER.
 
     Parameters

@@ -29,8 +29,9 @@ def slugify(text: str, *, max_length: int = 48) -> str:
     return _SLUG.sub("-", ascii_text).strip("-")[:max_length].strip("-") or "x"
 
 
-def document_from_text(text: str, *, path: str, title: str | None = None, published: str | None = None,
-                       url: str | None = None) -> Document:
+def document_from_text(
+    text: str, *, path: str, title: str | None = None, published: str | None = None, url: str | None = None
+) -> Document:
     """Make a :class:`Document` from text already decoded; the id is stable for a given path."""
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     if published is None:

@@ -56,8 +56,18 @@ class Lexicon:
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     """Read the lexicon file; cached, since every document uses the same one."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    sets = {"determiners", "honorifics", "heading_words", "title_heads", "title_modifiers", "title_generic_orgs",
-            "event_name_blockers", "collective_nouns", "legal_suffixes", "relative_pronouns"}
+    sets = {
+        "determiners",
+        "honorifics",
+        "heading_words",
+        "title_heads",
+        "title_modifiers",
+        "title_generic_orgs",
+        "event_name_blockers",
+        "collective_nouns",
+        "legal_suffixes",
+        "relative_pronouns",
+    }
     kwargs = {}
     for name in Lexicon.__dataclass_fields__:
         value = data[name]
@@ -94,7 +104,7 @@ def load_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            msg = f"{path}:{number}: not a gazetteer entry ({exc}). Each line needs at least \"name\" and \"type\"."
+            msg = f'{path}:{number}: not a gazetteer entry ({exc}). Each line needs at least "name" and "type".'
             raise InputError(msg) from exc
     return tuple(entries)
 

@@ -22,8 +22,30 @@ from extract.lexicon import GazetteerEntry, Lexicon
 _ALPHA = re.compile(r"[A-Za-z\u00C0-\u024F\u4e00-\u9fff]")
 _ACRONYM = re.compile(r"^[A-Z][A-Z&.\-]{1,9}$")
 _POSSESSIVE = {"'s", "\u2019s", "'", "\u2019"}
-_EDGE_PUNCT = {"-", "\u2013", "\u2014", "\u2022", "*", "\u00b7", ",", ":", ";", '"', "\u201c", "\u201d", "\u2122", "\u00ae",
-               "(", ")", "[", "]", "'", "\u2018", "\u2019", "."}
+_EDGE_PUNCT = {
+    "-",
+    "\u2013",
+    "\u2014",
+    "\u2022",
+    "*",
+    "\u00b7",
+    ",",
+    ":",
+    ";",
+    '"',
+    "\u201c",
+    "\u201d",
+    "\u2122",
+    "\u00ae",
+    "(",
+    ")",
+    "[",
+    "]",
+    "'",
+    "\u2018",
+    "\u2019",
+    ".",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +115,12 @@ def _strip(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
     while changed and start < end:
         changed = False
         first = doc[start]
-        if first.is_space or first.text in _EDGE_PUNCT or first.lower_ in lex.determiners or first.lower_ in lex.honorifics:
+        if (
+            first.is_space
+            or first.text in _EDGE_PUNCT
+            or first.lower_ in lex.determiners
+            or first.lower_ in lex.honorifics
+        ):
             start += 1
             changed = True
             continue
@@ -112,7 +139,9 @@ def _gazetteer_index(entries: tuple[GazetteerEntry, ...]) -> dict[str, Gazetteer
     return {e.name: e for e in entries}
 
 
-def ner_candidates(doc: Doc, lex: Lexicon, gazetteer: dict[str, GazetteerEntry]) -> tuple[list[Candidate], list[TitleCue]]:
+def ner_candidates(
+    doc: Doc, lex: Lexicon, gazetteer: dict[str, GazetteerEntry]
+) -> tuple[list[Candidate], list[TitleCue]]:
     """Turn ``doc.ents`` into cleaned candidates, splitting fused titles out of them."""
     out: list[Candidate] = []
     titles: list[TitleCue] = []
@@ -204,8 +233,18 @@ def title_cues(doc: Doc, lex: Lexicon, taken: set[int]) -> list[TitleCue]:
         if last_head >= 0:
             span = doc[i : last_head + 1]
             capital = any(is_capitalised(t) for t in span) or any(t.lower_ in lex.title_abbreviations for t in span)
-            lone_modifier = len(span) == 1 and span[0].lower_ in {"member", "head", "partner", "general", "deputy", "vice",
-                                                                 "executive", "officer", "principal", "representative"}
+            lone_modifier = len(span) == 1 and span[0].lower_ in {
+                "member",
+                "head",
+                "partner",
+                "general",
+                "deputy",
+                "vice",
+                "executive",
+                "officer",
+                "principal",
+                "representative",
+            }
             if capital and not lone_modifier:
                 cues.append(TitleCue(i, last_head + 1, span.text))
             i = last_head + 1
@@ -257,9 +296,11 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
 
 
 def _name_word(token: Token) -> bool:
-    return (token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"} and is_capitalised(token) and token.is_alpha) or (
-        token.text in {"'s", "\u2019s", "&"} and token.i > 0 and is_capitalised(token.doc[token.i - 1])
-    ) and token.lower_ not in {"the", "a", "an"}
+    return (
+        (token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"} and is_capitalised(token) and token.is_alpha)
+        or (token.text in {"'s", "\u2019s", "&"} and token.i > 0 and is_capitalised(token.doc[token.i - 1]))
+        and token.lower_ not in {"the", "a", "an"}
+    )
 
 
 def acronym_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
@@ -289,7 +330,12 @@ def event_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]
                 break
             if (left.pos_ in {"NOUN", "PROPN"} and left.dep_ in {"compound", "nmod"}) or left.tag_ == "VBG":
                 start -= 1
-            elif left.like_num and left.dep_ in {"compound", "nummod", "amod"} or left.tag_ == "JJ" and left.text[:1].isdigit():
+            elif (
+                left.like_num
+                and left.dep_ in {"compound", "nummod", "amod"}
+                or left.tag_ == "JJ"
+                and left.text[:1].isdigit()
+            ):
                 start -= 1  # "80th anniversary celebration"
             else:
                 break
@@ -339,7 +385,9 @@ def merge_candidates(base: list[Candidate], extra: list[Candidate]) -> list[Cand
     return sorted(result, key=lambda c: (c.start, c.end))
 
 
-def find_mentions(doc: Doc, lex: Lexicon, gazetteer: tuple[GazetteerEntry, ...] = ()) -> tuple[list[Candidate], list[TitleCue]]:
+def find_mentions(
+    doc: Doc, lex: Lexicon, gazetteer: tuple[GazetteerEntry, ...] = ()
+) -> tuple[list[Candidate], list[TitleCue]]:
     """All entity, event and reference candidates of ``doc``, non-overlapping and sorted, with the title cues."""
     names, fused_titles = ner_candidates(doc, lex, _gazetteer_index(gazetteer))
     names = merge_candidates(sorted(names, key=lambda c: (c.start, c.end)), name_candidates(doc, lex))

@@ -1,8 +1,8 @@
 """The extraction stage: Documents in, :class:`Extraction` records out.
 
-    >>> from extract.pipeline import Extractor           # doctest: +SKIP
-    >>> extractor = Extractor()                           # doctest: +SKIP
-    >>> [x] = extractor.extract([document_from_text("...", path="a.txt")])  # doctest: +SKIP
+>>> from extract.pipeline import Extractor           # doctest: +SKIP
+>>> extractor = Extractor()                           # doctest: +SKIP
+>>> [x] = extractor.extract([document_from_text("...", path="a.txt")])  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -24,10 +24,29 @@ from extract.relations import SYMMETRIC, Found, RelationMatcher, Rule, load_rule
 from extract.resolve import ResolvedEntity, resolve
 from extract.types import Document, Entity, Extraction, Merge, Relation
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
-     "december"], start=1)}
-_DATE = re.compile(r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+)?(?P<m>[A-Za-z]+)\.?\s*(?P<d2>\d{1,2})?(?:st|nd|rd|th)?,?\s*(?P<y>\d{4})?$")
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
+_DATE = re.compile(
+    r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+)?(?P<m>[A-Za-z]+)\.?\s*(?P<d2>\d{1,2})?(?:st|nd|rd|th)?,?\s*(?P<y>\d{4})?$"
+)
 
 
 @dataclass
@@ -41,8 +60,14 @@ class Extractor:
     batch_size: int = BATCH_SIZE
 
     @classmethod
-    def load(cls, model: str | None = None, *, gazetteer: bool = True, rules: tuple[Rule, ...] | None = None,
-             batch_size: int = BATCH_SIZE) -> Extractor:
+    def load(
+        cls,
+        model: str | None = None,
+        *,
+        gazetteer: bool = True,
+        rules: tuple[Rule, ...] | None = None,
+        batch_size: int = BATCH_SIZE,
+    ) -> Extractor:
         """Load the model (see :func:`extract.model.load_model`) and the bundled data."""
         entries = load_gazetteer() if gazetteer else ()
         nlp = build_pipeline(model, gazetteer=gazetteer, entries=entries)
@@ -52,8 +77,9 @@ class Extractor:
     def model(self) -> str:
         return model_id(self.nlp)
 
-    def extract(self, documents: Iterable[Document], *,
-                on_error: Callable[[Document, Exception], None] | None = None) -> Iterator[Extraction]:
+    def extract(
+        self, documents: Iterable[Document], *, on_error: Callable[[Document, Exception], None] | None = None
+    ) -> Iterator[Extraction]:
         """Parse ``documents`` in batches and yield one :class:`Extraction` each, in order.
 
         A document whose extraction raises is passed to ``on_error`` and skipped (when
@@ -63,16 +89,24 @@ class Extractor:
         pairs = ((d.text, d) for d in documents)
         for doc, record in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
             try:
-                yield extract_doc(doc, record, lexicon=self.lexicon, gazetteer=self.gazetteer, matcher=matcher,
-                                  model=self.model)
+                yield extract_doc(
+                    doc, record, lexicon=self.lexicon, gazetteer=self.gazetteer, matcher=matcher, model=self.model
+                )
             except Exception as exc:
                 if on_error is None:
                     raise
                 on_error(record, exc)
 
 
-def extract_doc(doc: Doc, record: Document, *, lexicon: Lexicon, gazetteer: tuple[GazetteerEntry, ...],
-                matcher: RelationMatcher, model: str = "") -> Extraction:
+def extract_doc(
+    doc: Doc,
+    record: Document,
+    *,
+    lexicon: Lexicon,
+    gazetteer: tuple[GazetteerEntry, ...],
+    matcher: RelationMatcher,
+    model: str = "",
+) -> Extraction:
     """Mentions, entities and relations of one parsed document. Modifies ``doc`` (mentions are merged)."""
     cands, titles = find_mentions(doc, lexicon, gazetteer)
     resolved, link = resolve(doc, cands, lexicon, gazetteer, doc_id=record.id)
@@ -102,10 +136,21 @@ def _clean_title(text: str) -> str:
 
 
 def _entity(e: ResolvedEntity, cands: list[Candidate], doc: Doc, doc_id: str, when: str | None) -> Entity:
-    mentions = tuple((doc_id, doc[cands[i].start].idx, doc[cands[i].end - 1].idx + len(doc[cands[i].end - 1].text))
-                     for i in e.mentions)
-    return Entity(key=e.key, name=e.name, type=e.type, subtype=e.subtype, aliases=e.aliases, qid=e.qid,
-                  mentions=mentions, confidence=round(e.confidence, 3), date=when)
+    mentions = tuple(
+        (doc_id, doc[cands[i].start].idx, doc[cands[i].end - 1].idx + len(doc[cands[i].end - 1].text))
+        for i in e.mentions
+    )
+    return Entity(
+        key=e.key,
+        name=e.name,
+        type=e.type,
+        subtype=e.subtype,
+        aliases=e.aliases,
+        qid=e.qid,
+        mentions=mentions,
+        confidence=round(e.confidence, 3),
+        date=when,
+    )
 
 
 def _dedupe(found: list[Found], doc_id: str) -> tuple[Relation, ...]:
@@ -120,8 +165,17 @@ def _dedupe(found: list[Found], doc_id: str) -> tuple[Relation, ...]:
         if old is None or (f.confidence, bool(f.role), f.rule) > (old.confidence, bool(old.role), old.rule):
             best[key] = Found(s, f.predicate, o, f.start, f.end, f.rule, f.confidence, f.role)
     return tuple(
-        Relation(subject=f.subject, predicate=f.predicate, object=f.object, document=doc_id, start=f.start, end=f.end,
-                 rule=f.rule, confidence=f.confidence, role=f.role)
+        Relation(
+            subject=f.subject,
+            predicate=f.predicate,
+            object=f.object,
+            document=doc_id,
+            start=f.start,
+            end=f.end,
+            rule=f.rule,
+            confidence=f.confidence,
+            role=f.role,
+        )
         for f in sorted(best.values(), key=lambda f: (f.start, f.subject, f.predicate, f.object))
     )
 

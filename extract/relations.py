@@ -137,9 +137,7 @@ def _parse_rule(raw: dict, where: str) -> Rule:
         elements = raw["pattern"] if kind == "token" else [raw["trigger"]]
         names = tuple(e.get("NAME") for e in elements)
         pattern = tuple({k: v for k, v in e.items() if k != "NAME"} for e in elements)
-        facts = tuple(
-            Fact(f["relation"], f["subject"], f["object"], f.get("role")) for f in raw.get("facts", [raw])
-        )
+        facts = tuple(Fact(f["relation"], f["subject"], f["object"], f.get("role")) for f in raw.get("facts", [raw]))
     except (KeyError, TypeError, AttributeError) as exc:
         msg = f"{where}: missing or malformed field {exc}. A rule needs id, pattern (or trigger) and relation."
         raise InputError(msg) from exc
@@ -152,8 +150,16 @@ def _parse_rule(raw: dict, where: str) -> Rule:
                 if slot not in names:
                     msg = f"{where} ({raw.get('id')}): no pattern element is NAMEd {slot!r}."
                     raise InputError(msg)
-    return Rule(raw["id"], kind, raw.get("shape", ""), pattern, names, facts, float(raw.get("confidence", 0.7)),
-                raw.get("requires", {}))
+    return Rule(
+        raw["id"],
+        kind,
+        raw.get("shape", ""),
+        pattern,
+        names,
+        facts,
+        float(raw.get("confidence", 0.7)),
+        raw.get("requires", {}),
+    )
 
 
 class RelationMatcher:
@@ -172,7 +178,7 @@ class RelationMatcher:
 
     def __call__(self, doc: Doc) -> list[Found]:
         found: list[Found] = []
-        for match_id, start, end, alignment in self.matcher(doc, with_alignments=True):
+        for match_id, start, _end, alignment in self.matcher(doc, with_alignments=True):
             rule = self.rules[doc.vocab.strings[match_id]]
             if rule.kind == "token":
                 slots: dict[str, list[Token]] = {}
@@ -193,8 +199,9 @@ class RelationMatcher:
                 found.extend(self._facts(rule, doc, slots, trigger))
         return found
 
-    def _facts(self, rule: Rule, doc: Doc, slots: dict[str, list[Token]], anchor: Token, *,
-               conjuncts: bool = True) -> list[Found]:
+    def _facts(
+        self, rule: Rule, doc: Doc, slots: dict[str, list[Token]], anchor: Token, *, conjuncts: bool = True
+    ) -> list[Found]:
         out = []
         sent = anchor.sent
         start, end = trim_span(doc.text, sent.start_char, sent.end_char)
@@ -228,8 +235,9 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
 def _requirements_met(trigger: Token, requires: dict) -> bool:
     if "patient_lemma" in requires:
         patients = _raw_patients(trigger)
-        if not any(p.lemma_.lower() in requires["patient_lemma"] or p.lower_ in requires["patient_lemma"]
-                   for p in patients):
+        if not any(
+            p.lemma_.lower() in requires["patient_lemma"] or p.lower_ in requires["patient_lemma"] for p in patients
+        ):
             return False
     if "child_lower" in requires:
         if not any(c.lower_ in requires["child_lower"] for c in trigger.children):

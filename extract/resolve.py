@@ -155,7 +155,12 @@ def resolve(
             strong_core.setdefault(core_name(text[i], lex), i)
     for i in names:
         j = strong_core.get(core_name(text[i], lex))
-        if j is not None and not cands[i].head_evidence and uf.find(i) != uf.find(j) and _compatible(cands[i], cands[j]):
+        if (
+            j is not None
+            and not cands[i].head_evidence
+            and uf.find(i) != uf.find(j)
+            and _compatible(cands[i], cands[j])
+        ):
             uf.union(j, i)
             rule.setdefault(i, ("same-name", 0.85))
 
@@ -171,7 +176,9 @@ def resolve(
         t = text[i]
         if not (t.isupper() and 2 <= len(t) <= 8 and " " not in t):
             continue
-        matches = {r for r, name in longest.items() if r != uf.find(i) and len(name.split()) > 1 and initials(name) == t}
+        matches = {
+            r for r, name in longest.items() if r != uf.find(i) and len(name.split()) > 1 and initials(name) == t
+        }
         if len(matches) == 1:
             uf.union(matches.pop(), i)
             rule.setdefault(i, ("acronym", 0.85))
@@ -208,7 +215,9 @@ def resolve(
         if cands[i].type != "Person" or len(text[i].split()) != 1:
             continue
         w = normalise(text[i])
-        options = sorted({uf.find(j) for j in full if w in (normalise(text[j]).split()[0], normalise(text[j]).split()[-1])})
+        options = sorted(
+            {uf.find(j) for j in full if w in (normalise(text[j]).split()[0], normalise(text[j]).split()[-1])}
+        )
         if len(options) == 1:
             uf.union(options[0], i)
             rule.setdefault(i, ("surname", 0.85))
@@ -307,8 +316,17 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
     used_keys.add(key)
     merges = tuple(sorted({(text[m], *rule.get(m, ("first-mention", 1.0))) for m in members}))
     confidence = max(cands[m].confidence for m in members)
-    return ResolvedEntity(key, name, etype, subtype, tuple(aliases), entry.qid if entry else None,
-                          tuple(sorted(members)), confidence, merges)
+    return ResolvedEntity(
+        key,
+        name,
+        etype,
+        subtype,
+        tuple(aliases),
+        entry.qid if entry else None,
+        tuple(sorted(members)),
+        confidence,
+        merges,
+    )
 
 
 def _text_evidence(text: str, surfaces: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
@@ -339,8 +357,17 @@ def _add_person_links(entities, person_link, link, text, rule):
         if extra:
             aliases = list(ent.aliases) + [text[i] for i in extra if text[i] not in ent.aliases and text[i] != ent.name]
             merges = tuple(sorted(set(ent.merges) | {(text[i], *rule[i]) for i in extra}))
-            ent = ResolvedEntity(ent.key, ent.name, ent.type, ent.subtype, tuple(aliases), ent.qid,
-                                 tuple(sorted(ent.mentions + tuple(extra))), ent.confidence, merges)
+            ent = ResolvedEntity(
+                ent.key,
+                ent.name,
+                ent.type,
+                ent.subtype,
+                tuple(aliases),
+                ent.qid,
+                tuple(sorted(ent.mentions + tuple(extra))),
+                ent.confidence,
+                merges,
+            )
         out.append(ent)
     return out
 
@@ -381,8 +408,19 @@ def _resolve_events(cands, text, lex, link, doc_id) -> list[ResolvedEntity]:
         for i in members:
             link[i] = key
         merges = tuple(sorted({(text[i], "event-kind", 0.7) for i in members}))
-        out.append(ResolvedEntity(key, name, "Event", subtypes.most_common(1)[0][0] if subtypes else None,
-                                  tuple(surfaces), None, tuple(members), 0.7, merges))
+        out.append(
+            ResolvedEntity(
+                key,
+                name,
+                "Event",
+                subtypes.most_common(1)[0][0] if subtypes else None,
+                tuple(surfaces),
+                None,
+                tuple(members),
+                0.7,
+                merges,
+            )
+        )
     return out
 
 

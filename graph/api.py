@@ -1,8 +1,8 @@
 """The library API the CLI and the notebooks share: ``build()``, ``validate()``, ``evaluate()``.
 
-    >>> from graph.api import build                     # doctest: +SKIP
-    >>> report = build(["seeds/"], "out")               # doctest: +SKIP
-    >>> report.entities, report.relations               # doctest: +SKIP
+>>> from graph.api import build                     # doctest: +SKIP
+>>> report = build(["seeds/"], "out")               # doctest: +SKIP
+>>> report.entities, report.relations               # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -97,12 +97,18 @@ def read_inputs(inputs: Sequence[Path | str]) -> _Inputs:
     return result
 
 
-def extract_all(extractor: Extractor, documents: list[Document], failed: list[dict],
-                progress: Callable[[Document], None] | None = None) -> list[Extraction]:
+def extract_all(
+    extractor: Extractor,
+    documents: list[Document],
+    failed: list[dict],
+    progress: Callable[[Document], None] | None = None,
+) -> list[Extraction]:
     """Run extraction over ``documents``; a document that fails is recorded in ``failed`` and skipped."""
 
     def on_error(document: Document, exc: Exception) -> None:
-        failed.append({"path": document.path, "error": f"{document.path}: extraction failed ({type(exc).__name__}: {exc})."})
+        failed.append(
+            {"path": document.path, "error": f"{document.path}: extraction failed ({type(exc).__name__}: {exc})."}
+        )
         log.warning("%s: extraction failed: %s", document.path, exc)
 
     out = []
@@ -163,11 +169,20 @@ def build(
     corpus = resolve_corpus(extractions, min_confidence=min_confidence)
     run = RunInfo(tiegraph_version(), extractor.model, gazetteer)
     ns = Namespace(base)
-    ds = build_dataset([x.document for x in corpus.documents], list(corpus.entities), list(corpus.relations), run,
-                       base=ns)
+    ds = build_dataset(
+        [x.document for x in corpus.documents], list(corpus.entities), list(corpus.relations), run, base=ns
+    )
     write_outputs(out, ds, corpus, base=ns)
-    report = BuildReport(out, len(extractions), len(corpus.entities), len(corpus.relations), extractor.model,
-                         time.perf_counter() - started, tuple(read.skipped), tuple(failed))
+    report = BuildReport(
+        out,
+        len(extractions),
+        len(corpus.entities),
+        len(corpus.relations),
+        extractor.model,
+        time.perf_counter() - started,
+        tuple(read.skipped),
+        tuple(failed),
+    )
     write_json_atomic(out / "report.json", report.to_dict())
     return report
 
@@ -224,4 +239,59 @@ def validate(target: Path | str) -> ValidationResult:
     return ValidationResult(bool(conforms), text, violations)
 
 
-__all__ = ["BuildReport", "TiegraphError", "ValidationResult", "build", "load_graph", "read_inputs", "validate"]
+def evaluate(
+    gold_files: Sequence[Path | str],
+    target: Path | str | None = None,
+    *,
+    inputs: Sequence[Path | str] | None = None,
+    model: str | None = None,
+    gazetteer: bool = True,
+    extractor: Extractor | None = None,
+):
+    """Score a build (or, with ``inputs``, fresh one-article builds) against gold annotations.
+
+    Returns the :class:`graph.evaluate.EvalResult` of all gold files together (micro-averaged);
+    ``result.documents`` and the per-document lists say which article each miss comes from.
+    """
+    import tempfile
+
+    from graph.evaluate import aggregate, graph_for_document, load_build, load_gold, score_graph
+
+    golds = [load_gold(Path(f)) for f in gold_files]
+    ontology = load_ontology()
+    results = []
+    if inputs:
+        files = list(iter_input_files([Path(p) for p in inputs]))
+        extractor = extractor or Extractor.load(model, gazetteer=gazetteer)
+        for gold in golds:
+            match = [f for f, rel in files if rel == gold.document or Path(rel).name == Path(gold.document).name]
+            if not match:
+                msg = (
+                    f"No input article matches the gold document {gold.document!r}. "
+                    f"Pass it with --input (inputs: {', '.join(rel for _, rel in files)})."
+                )
+                raise InputError(msg)
+            with tempfile.TemporaryDirectory(prefix="tiegraph-eval-") as tmp:
+                build([match[0]], tmp, extractor=extractor, gazetteer=gazetteer)
+                dataset = load_build(Path(tmp))
+                results.append(score_graph(graph_for_document(dataset, gold.document), gold, ontology=ontology))
+    else:
+        if target is None:
+            msg = "Name a build folder to score, or pass the articles to build with inputs=."
+            raise InputError(msg)
+        dataset = load_build(Path(target))
+        for gold in golds:
+            results.append(score_graph(graph_for_document(dataset, gold.document), gold, ontology=ontology))
+    return aggregate(results)
+
+
+__all__ = [
+    "BuildReport",
+    "TiegraphError",
+    "ValidationResult",
+    "build",
+    "evaluate",
+    "load_graph",
+    "read_inputs",
+    "validate",
+]

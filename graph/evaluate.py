@@ -713,7 +713,9 @@ def load_build(path: Path) -> Dataset:
         If ``path`` does not exist, holds no RDF file, or a file cannot be parsed.
     """
     path = Path(path)
-    if path.is_dir():
+    if path.is_dir() and (path / "graph.trig").is_file():
+        files = [path / "graph.trig"]  # a tiegraph build: the named graphs hold everything graph.ttl does
+    elif path.is_dir():
         files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in _RDF_FORMATS)
         if not files:
             msg = (

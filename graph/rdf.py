@@ -133,7 +133,9 @@ def build_dataset(
 def _provenance(g: Graph, run: RunInfo, documents: list[Document], base: Namespace):
     agent = base[f"agent-tiegraph-{slugify(run.tiegraph_version)}"]
     model = base[f"model-{slugify(run.model)}"]
-    run_iri = base[f"run-{_digest(run.tiegraph_version, run.model, str(run.gazetteer), *sorted(d.sha256 for d in documents))}"]
+    run_iri = base[
+        f"run-{_digest(run.tiegraph_version, run.model, str(run.gazetteer), *sorted(d.sha256 for d in documents))}"
+    ]
     g.add((agent, RDF.type, PROV.SoftwareAgent))
     g.add((agent, RDFS.label, Literal(f"tiegraph {run.tiegraph_version}")))
     g.add((agent, SCHEMA.softwareVersion, Literal(run.tiegraph_version)))
@@ -181,8 +183,15 @@ def _describe_entity(g: Graph, e: Entity, iri: URIRef, doc_id: str) -> None:
         g.add((iri, TG.mentionCount, Literal(count)))
 
 
-def _add_relation(g: Graph, r: Relation, iris: dict[str, URIRef], document: Document, doc_iri: URIRef,
-                  run_iri: URIRef, base: Namespace) -> None:
+def _add_relation(
+    g: Graph,
+    r: Relation,
+    iris: dict[str, URIRef],
+    document: Document,
+    doc_iri: URIRef,
+    run_iri: URIRef,
+    base: Namespace,
+) -> None:
     s, o, p = iris[r.subject], iris[r.object], getattr(TG, r.predicate)
     h = _digest(str(s), r.predicate, str(o), document.id, str(r.start), str(r.end), r.role or "", length=16)
     assertion, evidence = base[f"assertion-{h}"], base[f"evidence-{h}"]
