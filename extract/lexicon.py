@@ -35,6 +35,7 @@ class Lexicon:
     honorifics: frozenset[str]
     heading_words: frozenset[str]
     title_heads: frozenset[str]
+    weak_title_heads: frozenset[str]
     title_modifiers: frozenset[str]
     title_generic_orgs: frozenset[str]
     title_abbreviations: dict[str, str]

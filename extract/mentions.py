@@ -153,47 +153,88 @@ def ner_candidates(
         etype = _ner_type(ent.label_, lex)
         if etype is None:
             continue
-        start, end = _strip(doc, ent.start, ent.end, lex)
-        if start >= end:
-            continue
-        # a leading title: "Chair of Acme Group" -> "Acme Group"
-        i = start
-        while i < end and is_title_word(doc[i], lex):
-            i += 1
-        if i > start and i < end and is_title_head(doc[i - 1], lex) and doc[i].lower_ == "of":
-            titles.append(TitleCue(start, i, doc[start:i].text))
-            start, end = _strip(doc, i + 1, end, lex)
-            if start >= end:
-                continue
-        if etype == "Person":
-            split = _split_fused_title(doc, start, end, lex)
-            if split is not None:
-                org, title, person = split
-                if org is not None:
-                    out.append(Candidate(org[0], org[1], "Organization", None, "title-prefix", confidence=0.7))
-                titles.append(TitleCue(title[0], title[1], doc[title[0] : title[1]].text))
-                start, end = person
-        words = [t.text for t in doc[start:end]]
-        if not any(_ALPHA.search(w) for w in words):
-            continue
-        evidence = head_type(words, lex)
-        subtype = None
-        strong = False
-        if evidence is not None and not (etype == "Place" and evidence[0] == "Organization" and len(words) < 2):
-            etype, subtype = evidence
-            strong = True
-        if etype == "Person" and (len(words) == 1 and words[0].isupper()):
-            etype = "Organization"  # an all-capitals single token is an acronym, not a person
-        if etype == "Event":
-            continue  # events are found by their head nouns, see event_candidates
-        out.append(Candidate(start, end, etype, subtype, "ner", None, strong, 0.8))
+        for part_start, part_end in _comma_parts(doc, ent.start, ent.end, lex):
+            _clean_ner_part(doc, part_start, part_end, etype, lex, out, titles)
     return out, titles
 
 
-def _split_fused_title(doc: Doc, start: int, end: int, lex: Lexicon):
+def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
+    """ "Zhang, Party Secretary" tagged as one name: the parts around commas, less those that start with a title."""
+    parts, begin = [], start
+    for i in range(start, end + 1):
+        if i == end or doc[i].text == ",":
+            if begin < i:
+                parts.append((begin, i))
+            begin = i + 1
+    if len(parts) <= 1:
+        return parts
+    return [p for p in parts if not is_title_word(doc[p[0]], lex)]
+
+
+def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, out: list, titles: list) -> None:
+    """Clean one NER span (or comma part of one) into a candidate, splitting fused titles out."""
+    start, end = _strip(doc, start, end, lex)
+    if start >= end:
+        return
+    # a leading title: "Chair of Acme Group" -> "Acme Group"
+    i = start
+    while i < end and is_title_word(doc[i], lex):
+        i += 1
+    if i > start and i < end and is_title_head(doc[i - 1], lex) and doc[i].lower_ == "of":
+        titles.append(TitleCue(start, i, doc[start:i].text))
+        start, end = _strip(doc, i + 1, end, lex)
+        if start >= end:
+            return
+    if etype == "Organization":
+        generic_end = _generic_of(doc, start, end, lex)
+        if generic_end is not None:
+            phrase = doc[start:generic_end].text.lower()
+            subtype = lex.org_phrases.get(phrase)
+            out.append(Candidate(start, generic_end, "Organization", subtype, "generic", None, True, 0.8))
+            _clean_ner_part(doc, generic_end + 1, end, etype, lex, out, titles)
+            return
+    if etype in {"Person", "Organization"}:
+        split = _split_fused_title(doc, start, end, lex, min_name=1 if etype == "Person" else 2)
+        if split is not None:
+            org, title, person = split
+            if org is not None:
+                out.append(Candidate(org[0], org[1], "Organization", None, "title-prefix", confidence=0.7))
+            titles.append(TitleCue(title[0], title[1], doc[title[0] : title[1]].text))
+            start, end = person
+            etype = "Person"
+    words = [t.text for t in doc[start:end]]
+    if not any(_ALPHA.search(w) for w in words):
+        return
+    evidence = head_type(words, lex)
+    subtype = None
+    strong = False
+    if evidence is not None and not (etype == "Place" and evidence[0] == "Organization" and len(words) < 2):
+        etype, subtype = evidence
+        strong = True
+    if evidence is None and start > 0 and is_title_head(doc[start - 1], lex) and 2 <= len(words) <= 4:
+        etype = "Person"  # "chief executive Marcus Ellery": a name right after a post is a person
+    if etype == "Person" and (len(words) == 1 and words[0].isupper()):
+        etype = "Organization"  # an all-capitals single token is an acronym, not a person
+    if etype == "Event":
+        return  # events are found by their head nouns, see event_candidates
+    out.append(Candidate(start, end, etype, subtype, "ner", None, strong, 0.8))
+
+
+def _generic_of(doc: Doc, start: int, end: int, lex: Lexicon) -> int | None:
+    """End of a generic body opening ``[start, end)`` and followed by "of": "Party Committee" of Acme Group."""
+    for k in range(start + 1, end - 1):
+        if doc[k].lower_ == "of":
+            return k if doc[start:k].text.lower() in lex.title_generic_orgs else None
+    return None
+
+
+def _split_fused_title(doc: Doc, start: int, end: int, lex: Lexicon, *, min_name: int = 1):
     """Split "Acme Chair Jane Roe" into (org span | None, title span, person span), or None."""
     for i in range(start, end - 1):
-        if not is_title_head(doc[i], lex) or not is_capitalised(doc[i]):
+        if not is_title_head(doc[i], lex):
+            continue
+        strong = doc[i].lower_ not in lex.weak_title_heads or (i > start and is_title_word(doc[i - 1], lex))
+        if not (is_capitalised(doc[i]) or strong):
             continue
         # the title runs left over modifiers and right over further heads ("Chief Executive Officer")
         t0 = i
@@ -203,7 +244,7 @@ def _split_fused_title(doc: Doc, start: int, end: int, lex: Lexicon):
         while t1 < end - 1 and is_title_word(doc[t1], lex):
             t1 += 1
         rest = doc[t1:end]
-        if not rest or not all(is_capitalised(t) for t in rest):
+        if len(rest) < min_name or not all(is_capitalised(t) for t in rest):
             return None
         org = None
         if t0 > start:
@@ -232,25 +273,27 @@ def title_cues(doc: Doc, lex: Lexicon, taken: set[int]) -> list[TitleCue]:
             j += 1
         if last_head >= 0:
             span = doc[i : last_head + 1]
-            capital = any(is_capitalised(t) for t in span) or any(t.lower_ in lex.title_abbreviations for t in span)
-            lone_modifier = len(span) == 1 and span[0].lower_ in {
-                "member",
-                "head",
-                "partner",
-                "general",
-                "deputy",
-                "vice",
-                "executive",
-                "officer",
-                "principal",
-                "representative",
-            }
-            if capital and not lone_modifier:
+            if is_post(span, lex):
                 cues.append(TitleCue(i, last_head + 1, span.text))
             i = last_head + 1
         else:
             i = j if j > i else i + 1
     return cues
+
+
+def is_post(span: Span, lex: Lexicon) -> bool:
+    """Whether title words name a post: capitalised ("Vice Chair"), an abbreviation ("CEO"), a strong head
+    in any case ("chairman", "general manager"), or a weak head with a modifier ("chief accountant")."""
+    words = [t.lower_ for t in span if t.lower_ not in {"of", "and", "the", "a", "an"}]
+    if not words:
+        return False
+    if any(w in lex.title_abbreviations for w in words):
+        return True
+    if len(words) == 1 and words[0] in lex.weak_title_heads:
+        return is_capitalised(span[0]) and span[0].i > 0 and not span[0].is_sent_start
+    if any(is_capitalised(t) for t in span) and not all(t.is_sent_start for t in span if is_capitalised(t)):
+        return True
+    return len(words) > 1 or words[0] not in lex.weak_title_heads
 
 
 def _joins_titles(doc: Doc, j: int, lex: Lexicon) -> bool:
@@ -275,13 +318,17 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
         if not (is_fac or is_org):
             continue
         j = i
-        while j > 0 and _name_word(doc[j - 1]) and "\n" not in doc[j - 1].whitespace_:
+        while j > 0 and (_name_word(doc[j - 1]) or _hyphen_part(doc, j - 1)) and "\n" not in doc[j - 1].whitespace_:
             j -= 1
+        while j < i and not is_capitalised(doc[j]):
+            j += 1
         if j == i:
             continue
-        # "Ministry of Industry and Information Technology": keep "of ..." when capitalised words follow
+        # "Ministry of Industry and Information Technology": keep "of ..." when capitalised words follow,
+        # but not after a generic body: "the Party Committee of Acme Group" is two organisations
         end = i + 1
-        if is_org and end + 1 < n and doc[end].lower_ == "of" and _name_word(doc[end + 1]):
+        generic = doc[j : i + 1].text.lower() in lex.title_generic_orgs
+        if is_org and not generic and end + 1 < n and doc[end].lower_ == "of" and _name_word(doc[end + 1]):
             k = end + 1
             while k < n and (_name_word(doc[k]) or (doc[k].lower_ == "and" and k + 1 < n and _name_word(doc[k + 1]))):
                 k += 1
@@ -293,6 +340,14 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
         evidence = head_type(words, lex) or ("Organization", None)
         out.append(Candidate(start, stop, evidence[0], evidence[1], "head-noun", None, True, 0.75))
     return out
+
+
+def _hyphen_part(doc: Doc, i: int) -> bool:
+    """ "State-owned", "Year-End": a hyphen glued between two words of a name, or the word after it."""
+    t = doc[i]
+    if t.text in {"-", "\u2013"}:
+        return i > 0 and not doc[i - 1].whitespace_ and not t.whitespace_ and doc[i - 1].is_alpha
+    return t.is_alpha and i > 0 and doc[i - 1].text in {"-", "\u2013"} and not doc[i - 1].whitespace_
 
 
 def _name_word(token: Token) -> bool:
@@ -405,15 +460,61 @@ def find_mentions(
         text = doc[cand.start : cand.end].text.lower()
         if text in lex.title_generic_orgs and cand.end < len(doc) and is_title_head(doc[cand.end], lex):
             absorbed.append(cand)
-            titles = [t for t in titles if not (t.start == cand.end)]
+            titles = [t for t in titles if not (cand.start <= t.start <= cand.end or t.end == cand.start)]
             end = cand.end
-            while end < len(doc) and is_title_word(doc[end], lex):
+            while end < len(doc) and (is_title_word(doc[end], lex) or _joins_titles(doc, end, lex)):
                 end += 1
-            titles.append(TitleCue(cand.start, end, doc[cand.start : end].text))
+            start = cand.start
+            while start > 0 and is_title_word(doc[start - 1], lex) and doc[start - 1].lower_ not in {"party"}:
+                start -= 1
+            titles.append(TitleCue(start, end, doc[start:end].text))
     names = [c for c in names if c not in absorbed]
     taken = {i for c in names for i in range(c.start, c.end)} | {i for t in titles for i in range(t.start, t.end)}
     events = event_candidates(doc, lex, taken)
     taken |= {i for c in events for i in range(c.start, c.end)}
     refs = reference_candidates(doc, lex, taken)
     allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
+    allc = drop_headline_debris(doc, allc)
     return allc, sorted(titles, key=lambda t: t.start)
+
+
+_SMALL_WORDS = {"of", "the", "and", "in", "on", "at", "for", "to", "a", "an", "with", "by", "as", "from", "or", "vs"}
+
+
+def headline_lines(text: str) -> list[tuple[int, int]]:
+    """Character spans of Title Case lines (headlines), where NER mistakes capitalised verbs for names.
+
+    Examples
+    --------
+    >>> headline_lines("Acme Wins Big Contract\nAcme won a contract.")
+    [(0, 22)]
+    """
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        words = [w for w in line.split() if w[:1].isalpha()]
+        content = [w for w in words if w.lower() not in _SMALL_WORDS]
+        if len(words) >= 3 and not line.rstrip().endswith((".", ":", "?", "!", "\u201d", '"')) and content:
+            capitalised = sum(1 for w in content if w[0].isupper())
+            if capitalised / len(content) >= 0.75:
+                spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def drop_headline_debris(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
+    """Names found only in Title Case headlines are dropped; those the body also writes are kept."""
+    lines = headline_lines(doc.text)
+    if not lines:
+        return cands
+    body = doc.text
+    for a, b in reversed(lines):
+        body = body[:a] + "\n" + body[b:]
+    kept = []
+    for c in cands:
+        char = doc[c.start].idx
+        if c.source != "gazetteer" and any(a <= char < b for a, b in lines):
+            surface = doc[c.start : c.end].text
+            if c.source in {"event", "reference"} or surface not in body:
+                continue
+        kept.append(c)
+    return kept

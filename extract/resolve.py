@@ -48,13 +48,21 @@ def normalise(text: str) -> str:
     return re.sub(r"^(the|a|an) ", "", t)
 
 
-def core_name(text: str, lex: Lexicon) -> str:
+def core_name(text: str, lex: Lexicon, *, facility: bool = False) -> str:
     """:func:`normalise`, then without trailing legal suffixes ("Acme Holdings Co., Ltd." → "acme").
 
+    With ``facility``, a trailing facility head goes too ("Silver Basin mine" → "silver basin").
     A name made only of suffix words keeps them ("Group" stays "group").
     """
     words = normalise(text).replace(",", " ").split()
     while len(words) > 1 and words[-1].strip("()") in lex.legal_suffixes | {"group"}:
+        words.pop()
+    if (
+        facility
+        and len(words) > 1
+        and words[-1] in lex.facility_heads
+        and words[-1] not in {"museum", "hall", "centre", "center"}
+    ):
         words.pop()
     return " ".join(words)
 
@@ -142,7 +150,8 @@ def resolve(
     for i in names:
         c = cands[i]
         entry = gaz_by_name.get(c.gazetteer) if c.gazetteer else gaz_core.get(core_name(text[i], lex))
-        key = f"gaz:{entry.name}" if entry is not None else f"{_type_group(c)}:{core_name(text[i], lex)}"
+        core = core_name(text[i], lex, facility=c.type == "Facility")
+        key = f"gaz:{entry.name}" if entry is not None else f"{_type_group(c)}:{core}"
         if key in by_core:
             uf.union(by_core[key], i)
             rule.setdefault(i, ("gazetteer" if entry else "same-name", 0.95 if entry else 0.9))
@@ -152,7 +161,7 @@ def resolve(
     strong_core = {}
     for i in names:
         if cands[i].head_evidence or cands[i].source == "gazetteer":
-            strong_core.setdefault(core_name(text[i], lex), i)
+            strong_core.setdefault(core_name(text[i], lex, facility=cands[i].type == "Facility"), i)
     for i in names:
         j = strong_core.get(core_name(text[i], lex))
         if (
@@ -183,12 +192,27 @@ def resolve(
             uf.union(matches.pop(), i)
             rule.setdefault(i, ("acronym", 0.85))
 
+    # 3b. "Vice Minister of Industry and Information Technology" names the "Ministry of Industry and ..."
+    longest = _longest_names(names, text, uf)
+    for i in names:
+        c = cands[i]
+        if c.start < 2 or doc[c.start - 1].lower_ != "of" or not doc[c.start - 2].lower_ in lex.title_heads:
+            continue
+        target = normalise(text[i])
+        for r, name in longest.items():
+            n = normalise(name)
+            if r != uf.find(i) and n.split(" ", 1)[-1] == target and n.split(" ", 1)[0] in lex.org_heads:
+                uf.union(r, i)
+                rule.setdefault(i, ("ministry-of", 0.8))
+                break
+
     # 4. short forms of organisations and facilities
     longest = _longest_names(names, text, uf)
     multi = {r: core_name(n, lex).split() for r, n in longest.items() if len(core_name(n, lex).split()) > 1}
+    placey = _place_like(doc, cands, text, lex)
     for i in names:
         c = cands[i]
-        if c.type == "Place" or c.type == "Person" and c.head_evidence:
+        if c.head_evidence or c.source == "gazetteer" or (c.type == "Place" and normalise(text[i]) in placey):
             continue
         words = core_name(text[i], lex).split()
         if len(words) != 1 or words[0] in lex.legal_suffixes:
@@ -202,7 +226,7 @@ def resolve(
                 continue
             if mw[0] == w and head_type(mw, lex) in {("Organization", "Company"), ("Organization", None)}:
                 hits.add(r)
-            elif mw[-1] == w and cands[i].type == "Organization":
+            elif mw[-1] == w and cands[i].type == "Organization" and w not in lex.org_heads:
                 hits.add(r)
         if len(hits) == 1:
             uf.union(hits.pop(), i)
@@ -212,8 +236,13 @@ def resolve(
     person_link: dict[int, int] = {}
     full = [i for i in names if cands[i].type == "Person" and len(text[i].split()) > 1]
     for i in names:
-        if cands[i].type != "Person" or len(text[i].split()) != 1:
+        c = cands[i]
+        if len(text[i].split()) != 1 or c.head_evidence or c.source == "gazetteer":
             continue
+        if c.type != "Person" and (c.type == "Place" and normalise(text[i]) in placey or text[i].isupper()):
+            continue
+        if c.type != "Person" and uf.find(i) in {uf.find(j) for j in names if j != i and cands[j].type != "Person"}:
+            continue  # already resolved to an organisation or place
         w = normalise(text[i])
         options = sorted(
             {uf.find(j) for j in full if w in (normalise(text[j]).split()[0], normalise(text[j]).split()[-1])}
@@ -252,14 +281,55 @@ def resolve(
     return entities, link
 
 
+_LOCATIVE = {"in", "across", "from", "throughout", "near", "into", "to", "at", "outside", "inside", "around", "within"}
+_COMPASS = {
+    "southern",
+    "northern",
+    "eastern",
+    "western",
+    "central",
+    "north",
+    "south",
+    "east",
+    "west",
+    "northeastern",
+    "northwestern",
+    "southeastern",
+    "southwestern",
+    "mainland",
+    "rural",
+    "coastal",
+    "inland",
+}
+
+
+def _place_like(doc: Doc, cands: list[Candidate], text: list[str], lex: Lexicon) -> set[str]:
+    """Names the text uses as places: after a locative preposition or a compass word, or in "X, Y" pairs."""
+    out = set()
+    by_start = {c.start: i for i, c in enumerate(cands)}
+    for i, c in enumerate(cands):
+        if c.type != "Place":
+            continue
+        prev = doc[c.start - 1].lower_ if c.start > 0 else ""
+        nxt = by_start.get(c.end + 1) if c.end < len(doc) and doc[c.end].text == "," else None
+        if prev in _LOCATIVE or prev in _COMPASS or (nxt is not None and cands[nxt].type == "Place"):
+            out.add(normalise(text[i]))
+        if c.source == "gazetteer":
+            out.add(normalise(text[i]))
+    return out
+
+
 def _type_group(c: Candidate) -> str:
     return "Place" if c.type == "Place" else ("Facility" if c.type == "Facility" else "Name")
 
 
 def _compatible(a: Candidate, b: Candidate) -> bool:
+    """Can weak ``a`` take strong ``b``'s identity? A place only when ``b`` is curated or a named facility."""
     if a.type == b.type:
         return True
-    return "Place" not in {a.type, b.type} or a.source == "ner" and b.source == "gazetteer"
+    if "Place" not in {a.type, b.type}:
+        return True
+    return a.source == "ner" and (b.source == "gazetteer" or b.type == "Facility" and b.head_evidence)
 
 
 def _longest_names(names: list[int], text: list[str], uf: _UnionFind) -> dict[int, str]:
@@ -306,6 +376,12 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
     else:
         full = [s for s in surfaces if not (s.isupper() and " " not in s)] or surfaces
         name = max(full, key=lambda s: (len(s.split()), len(s), -surfaces.index(s)))
+        if name.lower() in lex.title_generic_orgs or name.lower() in lex.org_phrases:
+            parent = _parent_of(doc, [cands[m] for m in members], cands)
+            if parent:
+                qualified = f"{name} of {parent}"
+                surfaces.append(qualified)
+                name = qualified
     aliases = [s for s in surfaces if s != name]
     if entry is not None:
         aliases += [a for a in (entry.name, *entry.aliases) if a != name and a not in aliases]
@@ -329,10 +405,28 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
     )
 
 
+def _parent_of(doc: Doc, members: list[Candidate], cands: list[Candidate]) -> str | None:
+    """The organisation a generic body belongs to: "Party Committee of *Acme Group*", "*Acme*'s Party Committee"."""
+    starts = {c.start: c for c in cands if c.type == "Organization" and c.source not in {"event", "reference"}}
+    ends = {c.end: c for c in cands if c.type == "Organization" and c.source not in {"event", "reference"}}
+    found = []
+    for c in members:
+        if c.end + 1 < len(doc) and doc[c.end].lower_ == "of":
+            k = c.end + 1 + (doc[c.end + 1].lower_ == "the")
+            if k in starts:
+                found.append(doc[starts[k].start : starts[k].end].text)
+        if c.start >= 2 and doc[c.start - 1].text in {"'s", "\u2019s", "'", "\u2019"} and (c.start - 1) in ends:
+            p = ends[c.start - 1]
+            found.append(doc[p.start : p.end].text)
+    return max(found, key=len) if found else None
+
+
 def _text_evidence(text: str, surfaces: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
     """A name the text also writes with a head noun ("Bayan Obo" beside "Bayan Obo Mine") takes that type."""
     for surface in surfaces:
-        for match in re.finditer(re.escape(surface) + r"[ \t]+([A-Z][A-Za-z]+)", text):
+        for match in re.finditer(re.escape(surface) + r"[ \t]+([A-Za-z]+)", text):
+            if match.group(1)[0].islower() and match.group(1).lower() not in lex.facility_heads:
+                continue
             evidence = head_type([*surface.split(), match.group(1)], lex)
             if evidence is not None:
                 return evidence
@@ -384,8 +478,9 @@ def _resolve_events(cands, text, lex, link, doc_id) -> list[ResolvedEntity]:
         if lex.event_heads.get(head) is None and c.subtype is None:
             generic.append(i)
             continue
-        kinds.setdefault(head, []).append(i)
-        order.append((i, head))
+        kind = c.subtype or head  # "the inspection" and "the visit" are one Visit
+        kinds.setdefault(kind, []).append(i)
+        order.append((i, kind))
     for i in generic:
         before = [k for j, k in order if j < i]
         after = [k for j, k in order if j > i]
@@ -395,7 +490,9 @@ def _resolve_events(cands, text, lex, link, doc_id) -> list[ResolvedEntity]:
     out = []
     for kind in sorted(kinds, key=lambda k: min(cands[i].start for i in kinds[k])):
         members = sorted(kinds[kind], key=lambda i: cands[i].start)
-        specific = [text[i] for i in members if normalise(text[i]).split()[-1] == kind]
+        heads = Counter(normalise(text[i]).split()[-1] for i in members if cands[i].subtype or len(members) == 1)
+        main = heads.most_common(1)[0][0] if heads else normalise(text[members[0]]).split()[-1]
+        specific = [text[i] for i in members if normalise(text[i]).split()[-1] == main] or [text[members[0]]]
         name = max(specific, key=lambda s: (len(s.split()), -specific.index(s)))
         name = name[0].lower() + name[1:] if name[:1].isupper() and not name[1:2].isupper() else name
         surfaces = []
