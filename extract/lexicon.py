@@ -51,6 +51,7 @@ class Lexicon:
     legal_suffixes: frozenset[str]
     relative_pronouns: frozenset[str]
     state_owned_cues: tuple[str, ...]
+    based_words: frozenset[str]
 
 
 @lru_cache(maxsize=4)

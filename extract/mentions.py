@@ -91,6 +91,8 @@ def head_type(words: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
     """Type and subtype told by a name's last word(s): "X Group" → Organization/Company."""
     if not words:
         return None
+    if "of" in words[1:]:  # "Department of Defense": the head is before "of"
+        words = words[: words.index("of", 1)]
     phrase = " ".join(words[-2:]).lower()
     if len(words) >= 2 and phrase in lex.org_phrases:
         return "Organization", lex.org_phrases[phrase]
@@ -125,7 +127,7 @@ def _strip(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
             changed = True
             continue
         last = doc[end - 1]
-        if last.is_space or last.text in _EDGE_PUNCT or last.text in _POSSESSIVE:
+        if last.is_space or last.text in _EDGE_PUNCT or last.text in _POSSESSIVE or last.lower_ in {"and", "of", "&"}:
             end -= 1
             changed = True
     return start, end
@@ -173,9 +175,16 @@ def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int
 
 def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, out: list, titles: list) -> None:
     """Clean one NER span (or comma part of one) into a candidate, splitting fused titles out."""
+    for k in range(start + 1, end - 1):  # "Reno-based Corvane Lithium": a place, then the name
+        if doc[k].text in {"-", "\u2013"} and doc[k + 1].lower_ in lex.based_words:
+            place = _strip(doc, start, k, lex)
+            if place[0] < place[1]:
+                out.append(Candidate(place[0], place[1], "Place", None, "ner", None, False, 0.7))
+            start = k + 2
+            break
     start, end = _strip(doc, start, end, lex)
-    if start >= end:
-        return
+    if start >= end or all(is_title_word(t, lex) for t in doc[start:end]):
+        return  # nothing left, or only a post ("Chair of"): title_cues() reads posts
     # a leading title: "Chair of Acme Group" -> "Acme Group"
     i = start
     while i < end and is_title_word(doc[i], lex):
@@ -318,6 +327,12 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
         if not (is_fac or is_org):
             continue
         j = i
+        if is_fac:  # "the Clover Flat lithium hydroxide refinery": common nouns between the name and its head
+            k = j
+            while k > 0 and i - k < 4 and doc[k - 1].is_lower and doc[k - 1].pos_ in {"NOUN", "ADJ", "PROPN"}:
+                k -= 1
+            if k < j and k > 0 and _name_word(doc[k - 1]):
+                j = k
         while j > 0 and (_name_word(doc[j - 1]) or _hyphen_part(doc, j - 1)) and "\n" not in doc[j - 1].whitespace_:
             j -= 1
         while j < i and not is_capitalised(doc[j]):
@@ -342,12 +357,28 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
     return out
 
 
+_BASED = {"based", "headquartered", "listed", "backed", "born", "focused", "run", "controlled", "registered"}
+
+
 def _hyphen_part(doc: Doc, i: int) -> bool:
     """ "State-owned", "Year-End": a hyphen glued between two words of a name, or the word after it."""
     t = doc[i]
     if t.text in {"-", "\u2013"}:
-        return i > 0 and not doc[i - 1].whitespace_ and not t.whitespace_ and doc[i - 1].is_alpha
-    return t.is_alpha and i > 0 and doc[i - 1].text in {"-", "\u2013"} and not doc[i - 1].whitespace_
+        return (
+            i > 0
+            and not doc[i - 1].whitespace_
+            and not t.whitespace_
+            and doc[i - 1].is_alpha
+            and i + 1 < len(doc)
+            and doc[i + 1].lower_ not in _BASED
+        )
+    return (
+        t.is_alpha
+        and t.lower_ not in _BASED
+        and i > 0
+        and doc[i - 1].text in {"-", "\u2013"}
+        and not doc[i - 1].whitespace_
+    )
 
 
 def _name_word(token: Token) -> bool:

@@ -226,7 +226,7 @@ def resolve(
                 continue
             if mw[0] == w and head_type(mw, lex) in {("Organization", "Company"), ("Organization", None)}:
                 hits.add(r)
-            elif mw[-1] == w and cands[i].type == "Organization" and w not in lex.org_heads:
+            elif mw[-1] == w and cands[i].type == "Organization":
                 hits.add(r)
         if len(hits) == 1:
             uf.union(hits.pop(), i)

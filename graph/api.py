@@ -257,7 +257,13 @@ def evaluate(
 
     from graph.evaluate import aggregate, graph_for_document, load_build, load_gold, score_graph
 
-    golds = [load_gold(Path(f)) for f in gold_files]
+    paths: list[Path] = []
+    for f in map(Path, gold_files):
+        paths.extend(sorted(f.glob("*.json")) if f.is_dir() else [f])
+    if not paths:
+        msg = f"No gold files (*.json) in {', '.join(map(str, gold_files))}. Name gold files or folders that hold them."
+        raise InputError(msg)
+    golds = [load_gold(p) for p in paths]
     ontology = load_ontology()
     results = []
     if inputs:

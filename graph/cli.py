@@ -111,7 +111,9 @@ def validate_cli(
 def eval_cli(
     # fmt: off
     build_dir: Path | None = Arg(None, help="A build folder (or RDF file) to score; omit with --input."),
-    gold: list[Path] = Opt(..., "--gold", "-g", help="Gold annotation file(s) (JSON, the format of shared/eval/gold)."),
+    gold: list[Path] = Opt(
+        ..., "--gold", "-g", help="Gold file (JSON, as in shared/eval/gold) or a folder of them; repeat for more."
+    ),
     input_: list[Path] | None = Opt(
         None, "--input", "-i", help="Build these articles first, each on its own, then score."
     ),
@@ -126,8 +128,7 @@ def eval_cli(
     Each gold file names its document; its facts are compared with that document's named graph.
     With --input, each article is built on its own (as the scorer expects) in a temporary folder.
 
-    Example: tiegraph eval --gold tests/articles/001_soe_board_appointment.json \
-             --input tests/articles/001_soe_board_appointment.txt
+    Example: tiegraph eval --gold tests/articles/ --input tests/articles/
     """
     from graph.evaluate import render
 
@@ -142,26 +143,14 @@ def eval_cli(
 
 
 def main() -> None:
-    """Console entry point: run the app, turning library errors into one clear line."""
+    """Console entry point: run the app, turning library errors into one clear line (tracebacks with --debug)."""
     try:
-        app(standalone_mode=False)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
+        app()
     except (TiegraphError, OSError) as exc:
         if _state["debug"]:
             raise
         err.print(f"Error: {exc}", markup=False, highlight=False)
         sys.exit(1)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            err.print("Aborted.")
-            sys.exit(130)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

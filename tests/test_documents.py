@@ -80,7 +80,10 @@ def test_documents_read_document_reads_utf8_and_drops_bom(tmp_path):
 @pytest.mark.parametrize(
     "data, message",
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "news/a.txt: this looks like a binary file, not an article. Remove it from the input."),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+            "news/a.txt: this looks like a binary file, not an article. Remove it from the input.",
+        ),
         (b"", "news/a.txt: the file is empty."),
         (b"  \n\t\n", "news/a.txt: the file is empty."),
         (b"Caf\xe9 owners met.", "news/a.txt: not valid UTF-8 (byte 3). Convert it to UTF-8 and build again."),

@@ -94,7 +94,10 @@ def test_relations_load_rules_bad_json_and_duplicate_ids(tmp_path):
 
 
 def test_relations_invalid_spacy_pattern_names_the_rule(tmp_path):
-    bad = {**GOOD_RULE, "pattern": [{"_": {"tg": "Organization"}, "NAME": "subject"}, {"LOWER": {"NOPE": 1}, "NAME": "object"}]}
+    bad = {
+        **GOOD_RULE,
+        "pattern": [{"_": {"tg": "Organization"}, "NAME": "subject"}, {"LOWER": {"NOPE": 1}, "NAME": "object"}],
+    }
     rules = load_rules(write_rules(tmp_path / "rules", bad))
     with pytest.raises(InputError, match="^Rule 'owns.test' has an invalid spaCy pattern"):
         RelationMatcher(spacy.blank("en").vocab, rules, load_lexicon())
