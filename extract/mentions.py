@@ -389,6 +389,45 @@ def _name_word(token: Token) -> bool:
     )
 
 
+def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> list[Candidate]:
+    """Every other occurrence of a name already found ("Rheinmag GmbH ... Rheinmag supplies"), which NER missed.
+
+    Names are matched case-sensitively, as whole tokens; organisation names also by their short form
+    without legal suffix ("Rheinmag" for "Rheinmag GmbH") when that starts with a capital.
+    """
+    from spacy.matcher import PhraseMatcher
+
+    surfaces: dict[tuple[str, ...], Candidate] = {}
+    for c in found:
+        if c.type == "Event" or c.source == "reference":
+            continue
+        words = tuple(t.text for t in doc[c.start : c.end])
+        surfaces.setdefault(words, c)
+        if c.type == "Organization" and len(words) > 1:
+            short = [w for w in words]
+            while len(short) > 1 and (short[-1].lower() in lex.legal_suffixes or short[-1] in {",", "."}):
+                short.pop()
+            if len(short) < len(words) and short[0][:1].isupper():
+                surfaces.setdefault(tuple(short), c)
+    if not surfaces:
+        return []
+    matcher = PhraseMatcher(doc.vocab, attr="ORTH")
+    keys = {}
+    for i, (words, c) in enumerate(sorted(surfaces.items())):
+        key = f"tiegraph-propagate-{i}"
+        keys[key] = c
+        matcher.add(key, [Doc(doc.vocab, words=list(words))])
+    out = []
+    taken = {i for c in found for i in range(c.start, c.end)}
+    for match_id, start, end in matcher(doc):
+        if any(i in taken for i in range(start, end)):
+            continue
+        c = keys[doc.vocab.strings[match_id]]
+        out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, c.head_evidence, 0.7))
+        taken.update(range(start, end))
+    return out
+
+
 def acronym_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
     """ "Long Name (ACR)": the bracketed acronym names the same entity as the name before it."""
     by_end = {c.end: c for c in found}
@@ -478,6 +517,7 @@ def find_mentions(
     names, fused_titles = ner_candidates(doc, lex, _gazetteer_index(gazetteer))
     names = merge_candidates(sorted(names, key=lambda c: (c.start, c.end)), name_candidates(doc, lex))
     names = merge_candidates(names, acronym_candidates(doc, names))
+    names = merge_candidates(names, propagated_candidates(doc, names, lex))
     taken = {i for c in names for i in range(c.start, c.end)}
     titles = [t for t in fused_titles]
     title_taken = {i for t in titles for i in range(t.start, t.end)}

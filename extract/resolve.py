@@ -157,6 +157,7 @@ def resolve(
             rule.setdefault(i, ("gazetteer" if entry else "same-name", 0.95 if entry else 0.9))
         else:
             by_core[key] = i
+    placey = _place_like(doc, cands, text, lex)
     # a weak (NER-only) name equal to a strongly typed one of another type is that one: "Baogang" (PERSON) = "Baogang"
     strong_core = {}
     for i in names:
@@ -164,6 +165,8 @@ def resolve(
             strong_core.setdefault(core_name(text[i], lex, facility=cands[i].type == "Facility"), i)
     for i in names:
         j = strong_core.get(core_name(text[i], lex))
+        if j is not None and cands[i].type == "Place" and cands[j].type != "Place" and normalise(text[i]) in placey:
+            continue  # "the Saskatoon plant" and "in Saskatoon": a city is not its plant
         if (
             j is not None
             and not cands[i].head_evidence
@@ -196,7 +199,7 @@ def resolve(
     longest = _longest_names(names, text, uf)
     for i in names:
         c = cands[i]
-        if c.start < 2 or doc[c.start - 1].lower_ != "of" or not doc[c.start - 2].lower_ in lex.title_heads:
+        if c.start < 2 or doc[c.start - 1].lower_ != "of" or doc[c.start - 2].lower_ not in lex.title_heads:
             continue
         target = normalise(text[i])
         for r, name in longest.items():
@@ -209,7 +212,6 @@ def resolve(
     # 4. short forms of organisations and facilities
     longest = _longest_names(names, text, uf)
     multi = {r: core_name(n, lex).split() for r, n in longest.items() if len(core_name(n, lex).split()) > 1}
-    placey = _place_like(doc, cands, text, lex)
     for i in names:
         c = cands[i]
         if c.head_evidence or c.source == "gazetteer" or (c.type == "Place" and normalise(text[i]) in placey):
