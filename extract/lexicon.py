@@ -44,6 +44,7 @@ class Lexicon:
     facility_heads: dict[str, str]
     place_heads: dict[str, str]
     event_heads: dict[str, str | None]
+    named_event_heads: dict[str, str | None]
     event_name_blockers: frozenset[str]
     reference_nouns: dict[str, str]
     collective_nouns: frozenset[str]

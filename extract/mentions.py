@@ -127,7 +127,12 @@ def _strip(doc: Doc, start: int, end: int, lex: Lexicon) -> tuple[int, int]:
             changed = True
             continue
         last = doc[end - 1]
-        if last.is_space or last.text in _EDGE_PUNCT or last.text in _POSSESSIVE or last.lower_ in {"and", "of", "&"}:
+        if (
+            last.is_space
+            or last.text in _EDGE_PUNCT
+            or last.text in _POSSESSIVE
+            or last.lower_ in {"and", "of", "&", "in", "at", "on", "for", "with", "by", "to"}
+        ):
             end -= 1
             changed = True
     return start, end
@@ -160,6 +165,23 @@ def ner_candidates(
     return out, titles
 
 
+def named_event(doc: Doc, start: int, end: int, lex: Lexicon) -> str | None:
+    """Subtype of a named event ("2025 Critical Minerals Security Forum", "Korea–Australia Leaders' Summit"), or None."""
+    last = doc[end - 1]
+    low = last.lower_
+    if end - start < 2 or not is_capitalised(last) or low not in lex.named_event_heads:
+        return None
+    if low in {"conference", "congress"}:
+        first = doc[start]
+        if not (
+            first.like_num
+            or first.lower_ in {"annual", "first", "second", "third", "fourth", "fifth"}
+            or first.text[:1].isdigit()
+        ):
+            return None
+    return lex.named_event_heads[low] or "Meeting"
+
+
 def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
     """ "Zhang, Party Secretary" tagged as one name: the parts around commas, less those that start with a title."""
     parts, begin = [], start
@@ -168,9 +190,15 @@ def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int
             if begin < i:
                 parts.append((begin, i))
             begin = i + 1
-    if len(parts) <= 1:
-        return parts
-    return [p for p in parts if not is_title_word(doc[p[0]], lex)]
+    merged: list[tuple[int, int]] = []
+    for p in parts:  # "Acme Co., Ltd.": the suffix after the comma belongs to the name
+        if merged and doc[p[0]].lower_.strip(".") in {x.strip(".") for x in lex.legal_suffixes}:
+            merged[-1] = (merged[-1][0], p[1])
+        else:
+            merged.append(p)
+    if len(merged) <= 1:
+        return merged
+    return [p for p in merged if not is_title_word(doc[p[0]], lex)]
 
 
 def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, out: list, titles: list) -> None:
@@ -224,8 +252,12 @@ def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, ou
         etype = "Person"  # "chief executive Marcus Ellery": a name right after a post is a person
     if etype == "Person" and (len(words) == 1 and words[0].isupper()):
         etype = "Organization"  # an all-capitals single token is an acronym, not a person
+    event = named_event(doc, start, end, lex)
+    if event is not None:
+        out.append(Candidate(start, end, "Event", event, "event", None, True, 0.8))
+        return
     if etype == "Event":
-        return  # events are found by their head nouns, see event_candidates
+        return  # unnamed events are found by their head nouns, see event_candidates
     out.append(Candidate(start, end, etype, subtype, "ner", None, strong, 0.8))
 
 
@@ -497,9 +529,12 @@ def merge_candidates(base: list[Candidate], extra: list[Candidate]) -> list[Cand
         if not clashing:
             result.append(cand)
             continue
-        if all(c.source != "gazetteer" and cand.start <= c.start and c.end <= cand.end for c in clashing) and any(
-            (c.end - c.start) < (cand.end - cand.start) for c in clashing
-        ):
+        if all(
+            (c.source != "gazetteer" or (c.type == "Place" and cand.head_evidence and cand.type != "Place"))
+            and cand.start <= c.start
+            and c.end <= cand.end
+            for c in clashing
+        ) and any((c.end - c.start) < (cand.end - cand.start) for c in clashing):
             result = [c for c in result if c not in clashing]
             result.append(cand)
         elif len(clashing) == 1 and clashing[0].start == cand.start and clashing[0].end == cand.end:

@@ -48,15 +48,18 @@ def normalise(text: str) -> str:
     return re.sub(r"^(the|a|an) ", "", t)
 
 
-def core_name(text: str, lex: Lexicon, *, facility: bool = False) -> str:
+def core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = False) -> str:
     """:func:`normalise`, then without trailing legal suffixes ("Acme Holdings Co., Ltd." → "acme").
 
     With ``facility``, a trailing facility head goes too ("Silver Basin mine" → "silver basin").
     A name made only of suffix words keeps them ("Group" stays "group").
     """
     words = normalise(text).replace(",", " ").split()
-    while len(words) > 1 and words[-1].strip("()") in lex.legal_suffixes | {"group"}:
+    suffixes = {w.strip(".") for w in lex.legal_suffixes} | {"group"}
+    while len(words) > 1 and words[-1].strip("().") in suffixes:
         words.pop()
+    if place and len(words) > 1 and words[-1] in {*lex.place_heads, "provincial", "municipality", "autonomous"}:
+        words.pop()  # "Anhui Province" = "Anhui"
     if (
         facility
         and len(words) > 1
@@ -150,7 +153,7 @@ def resolve(
     for i in names:
         c = cands[i]
         entry = gaz_by_name.get(c.gazetteer) if c.gazetteer else gaz_core.get(core_name(text[i], lex))
-        core = core_name(text[i], lex, facility=c.type == "Facility")
+        core = core_name(text[i], lex, facility=c.type == "Facility", place=c.type == "Place")
         key = f"gaz:{entry.name}" if entry is not None else f"{_type_group(c)}:{core}"
         if key in by_core:
             uf.union(by_core[key], i)
