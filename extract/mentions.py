@@ -308,7 +308,11 @@ def title_cues(doc: Doc, lex: Lexicon, taken: set[int]) -> list[TitleCue]:
             continue
         j = i
         last_head = -1
-        while j < n and j not in taken and (is_title_word(doc[j], lex) or _joins_titles(doc, j, lex)):
+        while (
+            j < n
+            and j not in taken
+            and (is_title_word(doc[j], lex) or _joins_titles(doc, j, lex) or _inside_title(doc, i, j, lex))
+        ):
             if is_title_head(doc[j], lex):
                 last_head = j
             j += 1
@@ -335,6 +339,14 @@ def is_post(span: Span, lex: Lexicon) -> bool:
     if any(is_capitalised(t) for t in span) and not all(t.is_sent_start for t in span if is_capitalised(t)):
         return True
     return len(words) > 1 or words[0] not in lex.weak_title_heads
+
+
+def _inside_title(doc: Doc, start: int, j: int, lex: Lexicon) -> bool:
+    """A plain noun inside a post that opens with a modifier: "chief *strategy* officer", "deputy *plant* manager"."""
+    t = doc[j]
+    if j == start or t.pos_ not in {"NOUN", "PROPN"} or not t.is_alpha or doc[start].lower_ not in lex.title_modifiers:
+        return False
+    return any(is_title_head(doc[k], lex) for k in range(j + 1, min(len(doc), j + 3)))
 
 
 def _joins_titles(doc: Doc, j: int, lex: Lexicon) -> bool:
@@ -413,10 +425,32 @@ def _hyphen_part(doc: Doc, i: int) -> bool:
     )
 
 
+#: Words a possessive may follow inside a name ("People's Congress"); elsewhere "DOE's Office" is two names.
+_POSSESSIVE_NAME_WORDS = {
+    "people",
+    "workers",
+    "women",
+    "children",
+    "farmers",
+    "peasants",
+    "youth",
+    "veterans",
+    "men",
+    "citizens",
+    "nations",
+    "democrats",
+    "traders",
+    "producers",
+    "miners",
+    "employers",
+}
+
+
 def _name_word(token: Token) -> bool:
     return (
         (token.pos_ in {"PROPN", "NOUN", "ADJ", "NUM"} and is_capitalised(token) and token.is_alpha)
-        or (token.text in {"'s", "\u2019s", "&"} and token.i > 0 and is_capitalised(token.doc[token.i - 1]))
+        or (token.text == "&" and token.i > 0 and is_capitalised(token.doc[token.i - 1]))
+        or (token.text in {"'s", "\u2019s"} and token.i > 0 and token.doc[token.i - 1].lower_ in _POSSESSIVE_NAME_WORDS)
         and token.lower_ not in {"the", "a", "an"}
     )
 
@@ -581,7 +615,47 @@ def find_mentions(
     refs = reference_candidates(doc, lex, taken)
     allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
     allc = drop_headline_debris(doc, allc)
-    return allc, sorted(titles, key=lambda t: t.start)
+    titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
+    return persons_by_post(doc, allc, titles, lex), titles
+
+
+def join_titles(doc: Doc, titles: list[TitleCue]) -> list[TitleCue]:
+    """ "President and Chair": two posts joined by "and" or "&" are one cue."""
+    out: list[TitleCue] = []
+    for t in titles:
+        if out and t.start - out[-1].end == 1 and doc[out[-1].end].lower_ in {"and", "&"}:
+            prev = out.pop()
+            t = TitleCue(prev.start, t.end, doc[prev.start : t.end].text)
+        out.append(t)
+    return out
+
+
+def persons_by_post(doc: Doc, cands: list[Candidate], titles: list[TitleCue], lex: Lexicon) -> list[Candidate]:
+    """A name written next to a post ("Tang Zhiming, chairman of ...", "general manager Wang Lei") is a person,
+    wherever the text writes it."""
+    starts = {t.start for t in titles}
+    ends = {t.end for t in titles}
+    people = set()
+    for c in cands:
+        if c.type == "Person" or c.head_evidence or c.source in {"gazetteer", "event", "reference", "acronym"}:
+            continue
+        if len(doc[c.start : c.end]) < 2:
+            continue
+        k = c.end + 1 if c.end < len(doc) and doc[c.end].text == "," else None
+        if k is not None and k < len(doc) and doc[k].lower_ in {"a", "an", "the"}:
+            k += 1
+        if c.start in ends or (k is not None and k in starts and not doc[k].is_sent_start):
+            people.add(doc[c.start : c.end].text)
+    if not people:
+        return cands
+    return [
+        replace(c, type="Person", subtype=None)
+        if doc[c.start : c.end].text in people
+        and not c.head_evidence
+        and c.source not in {"gazetteer", "event", "reference"}
+        else c
+        for c in cands
+    ]
 
 
 _SMALL_WORDS = {"of", "the", "and", "in", "on", "at", "for", "to", "a", "an", "with", "by", "as", "from", "or", "vs"}

@@ -193,8 +193,8 @@ class RelationMatcher:
                     continue
                 slots = {}
                 for fact in rule.facts:
-                    for slot in (fact.subject, fact.object):
-                        if slot not in slots:
+                    for slot in (fact.subject, fact.object, fact.role):
+                        if slot and not slot.startswith("=") and slot not in slots:
                             slots[slot] = slot_tokens(trigger, slot, self.lex)
                 found.extend(self._facts(rule, doc, slots, trigger))
         return found
