@@ -365,6 +365,18 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
     out = []
     n = len(doc)
     for i, token in enumerate(doc):
+        if (
+            token.lower_ in lex.based_words
+            and i >= 2
+            and doc[i - 1].text in {"-", "\u2013"}
+            and not doc[i - 2].whitespace_
+        ):
+            j = i - 1  # "Reno-based", "Hong Kong-listed": the capitalised words before are a place
+            while j > 0 and is_capitalised(doc[j - 1]) and doc[j - 1].is_alpha and "\n" not in doc[j - 1].whitespace_:
+                j -= 1
+            if j < i - 1:
+                out.append(Candidate(j, i - 1, "Place", None, "based-prefix", None, False, 0.7))
+            continue
         low = token.lower_
         is_fac = low in lex.facility_heads
         is_org = low in lex.org_heads and is_capitalised(token)
@@ -464,6 +476,8 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
     from spacy.matcher import PhraseMatcher
 
     surfaces: dict[tuple[str, ...], Candidate] = {}
+    short_forms: dict[tuple[str, ...], Candidate] = {}
+    places = {t.text for c in found if c.type == "Place" for t in doc[c.start : c.end]}
     for c in found:
         if c.type == "Event" or c.source == "reference":
             continue
@@ -475,6 +489,22 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
                 short.pop()
             if len(short) < len(words) and short[0][:1].isupper():
                 surfaces.setdefault(tuple(short), c)
+            # "Redcliff Minerals Corp." is also "Redcliff": a distinctive first word of a company's name
+            head = head_type(list(words), lex)
+            first = words[0]
+            if (
+                head is not None
+                and head[1] == "Company"
+                and len(first) >= 4
+                and first.isalpha()
+                and first[0].isupper()
+                and not first.isupper()
+                and first not in places
+            ):
+                short_forms.setdefault((first,), c)
+    for words, c in short_forms.items():
+        if sum(1 for w, o in short_forms.items() if w == words) == 1:
+            surfaces.setdefault(words, c)
     if not surfaces:
         return []
     matcher = PhraseMatcher(doc.vocab, attr="ORTH")
@@ -489,6 +519,8 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
         if any(i in taken for i in range(start, end)):
             continue
         c = keys[doc.vocab.strings[match_id]]
+        if end - start == 1 and (doc[start].pos_ not in {"PROPN", "NOUN"} or doc[start].ent_type_ in {"NORP", "GPE"}):
+            continue
         out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, c.head_evidence, 0.7))
         taken.update(range(start, end))
     return out

@@ -186,6 +186,8 @@ class RelationMatcher:
                     name = rule.names[element]
                     if name:
                         slots.setdefault(name, []).append(doc[start + offset])
+                if rule.requires.get("not_in_list") and _in_list(doc, start, start + len(alignment)):
+                    continue
                 found.extend(self._facts(rule, doc, slots, doc[start], conjuncts=False))
             else:
                 trigger = doc[start]
@@ -232,6 +234,18 @@ def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _in_list(doc: Doc, start: int, end: int) -> bool:
+    """Whether ``doc[start:end]`` is part of a longer list of like entities ("Japan, China and Korea")."""
+    first, last = doc[start], doc[end - 1]
+    before = doc[start - 2] if start >= 2 and doc[start - 1].text == "," else None
+    if before is not None and before._.tg and before._.tg == first._.tg:
+        return True
+    for k in (end, end + 1):
+        if k + 1 < len(doc) and doc[k].lower_ in {",", "and", "or", "&"} and doc[k + 1]._.tg == last._.tg:
+            return True
+    return False
+
+
 def _requirements_met(trigger: Token, requires: dict) -> bool:
     if "patient_lemma" in requires:
         patients = _raw_patients(trigger)
@@ -241,6 +255,9 @@ def _requirements_met(trigger: Token, requires: dict) -> bool:
             return False
     if "child_lower" in requires:
         if not any(c.lower_ in requires["child_lower"] for c in trigger.children):
+            return False
+    if "no_child_dep" in requires:
+        if any(c.dep_ in requires["no_child_dep"] for c in trigger.children):
             return False
     if "not_child_lower" in requires:
         if any(c.lower_ in requires["not_child_lower"] for c in trigger.children):
@@ -268,8 +285,14 @@ def _raw_agents(verb: Token, depth: int = 0) -> list[Token]:
         return []
     if verb.dep_ in {"acl", "relcl"}:
         return [verb.head]  # "companies operating mines": the noun is the agent
-    if verb.dep_ in {"conj", "xcomp", "advcl", "ccomp"} and verb.head is not verb:
-        return _raw_agents(verb.head, depth + 1)
+    if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
+        head = verb.head
+        if verb.dep_ in {"xcomp", "advcl"} and _is_passive(head):
+            # "Acme has been awarded a grant by the DOE to build a refinery": Acme builds
+            subj = [c for c in head.children if c.dep_ == "nsubjpass"]
+            if subj:
+                return subj
+        return _raw_agents(head, depth + 1)
     return []
 
 
@@ -282,6 +305,8 @@ def _raw_patients(verb: Token) -> list[Token]:
             return subj
         if verb.dep_ in {"acl", "relcl"}:
             return [verb.head]  # "the ceremony hosted by X"
+        if verb.dep_ == "conj" and verb.head.pos_ in {"VERB", "AUX"}:
+            return _raw_patients(verb.head)  # "was chaired by X and attended by Y"
     return [c for c in verb.children if c.dep_ in {"dobj", "attr", "oprd"}]
 
 
@@ -312,6 +337,8 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                 nxt.extend(_prep_objects(t, {"to"}))
             elif step == "its":
                 nxt.extend(_its(t))
+            elif step == "recent-event":
+                nxt.extend(_recent_event(t))
             elif step.startswith("prep:"):
                 preps = set(step[5:].split("|"))
                 nxt.extend(_prep_objects(t, preps))
@@ -320,6 +347,14 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                         nxt.extend(_prep_objects(p, preps))
         tokens = nxt
     return tokens
+
+
+def _recent_event(token: Token) -> list[Token]:
+    """The event told of last before ``token`` (within the document): "Zhou attended and gave guidance"."""
+    for i in range(token.i - 1, -1, -1):
+        if token.doc[i]._.tg == "Event":
+            return [token.doc[i]]
+    return []
 
 
 def _its(token: Token) -> list[Token]:
@@ -354,6 +389,18 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
                     add(c)
             continue
         low = token.lower_
+        if token._.tg == "Title":  # "attended by general manager Wang Lei": the post names the person
+            for t in [*token.children, token.head]:
+                if t._.tg == "Person" and t.i in {token.i + 1, token.head.i} | {c.i for c in token.children}:
+                    add(t)
+            nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+            if nxt is not None and nxt._.tg == "Person":
+                add(nxt)
+            continue
+        if token.lemma_ in {"headquarters", "headquarter", "office", "offices", "premises", "campus", "hq"}:
+            for t in expand(_prep_objects(token, {"in", "at"}), lex, depth + 1):
+                add(t)
+            continue
         if low in lex.relative_pronouns and token.head.dep_ == "relcl":
             for t in expand([token.head.head], lex, depth + 1):
                 add(t)
