@@ -166,7 +166,7 @@ def ner_candidates(
 
 
 def named_event(doc: Doc, start: int, end: int, lex: Lexicon) -> str | None:
-    """Subtype of a named event ("2025 Critical Minerals Security Forum", "Korea–Australia Leaders' Summit"), or None."""
+    """Subtype of a named event ("2025 Critical Minerals Security Forum", "Leaders' Summit"), or None."""
     last = doc[end - 1]
     low = last.lower_
     if end - start < 2 or not is_capitalised(last) or low not in lex.named_event_heads:
@@ -515,7 +515,7 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
         matcher.add(key, [Doc(doc.vocab, words=list(words))])
     out = []
     taken = {i for c in found for i in range(c.start, c.end)}
-    for match_id, start, end in matcher(doc):
+    for match_id, start, end in sorted(matcher(doc), key=lambda m: (m[1], -m[2])):
         if any(i in taken for i in range(start, end)):
             continue
         c = keys[doc.vocab.strings[match_id]]
@@ -596,7 +596,7 @@ def merge_candidates(base: list[Candidate], extra: list[Candidate]) -> list[Cand
             result.append(cand)
             continue
         if all(
-            (c.source != "gazetteer" or (c.type == "Place" and cand.head_evidence and cand.type != "Place"))
+            (c.source != "gazetteer" or (cand.head_evidence and cand.type != "Place" and cand.source == "head-noun"))
             and cand.start <= c.start
             and c.end <= cand.end
             for c in clashing

@@ -266,8 +266,10 @@ def _requirements_met(trigger: Token, requires: dict) -> bool:
 
 
 def _is_passive(verb: Token) -> bool:
-    return any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children) or (
-        verb.tag_ == "VBN" and verb.dep_ in {"acl", "relcl"} and not any(c.dep_ == "aux" for c in verb.children)
+    return (
+        any(c.dep_ in {"nsubjpass", "auxpass"} for c in verb.children)
+        or (verb.tag_ == "VBN" and any(c.dep_ == "agent" for c in verb.children))
+        or (verb.tag_ == "VBN" and verb.dep_ in {"acl", "relcl"} and not any(c.dep_ == "aux" for c in verb.children))
     )
 
 
@@ -339,6 +341,12 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                 nxt.extend(_its(t))
             elif step == "recent-event":
                 nxt.extend(_recent_event(t))
+            elif step == "next-person":
+                k = t.i + 1
+                if k < len(t.doc) and t.doc[k]._.tg == "Person":
+                    nxt.append(t.doc[k])
+            elif step == "nearest-org":
+                nxt.extend(_nearest_org(t))
             elif step.startswith("prep:"):
                 preps = set(step[5:].split("|"))
                 nxt.extend(_prep_objects(t, preps))
@@ -347,6 +355,15 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                         nxt.extend(_prep_objects(p, preps))
         tokens = nxt
     return tokens
+
+
+def _nearest_org(token: Token) -> list[Token]:
+    """The organisation named last before ``token`` in its sentence (not a government or party body)."""
+    for i in range(token.i - 1, token.sent.start - 1, -1):
+        t = token.doc[i]
+        if t._.tg == "Organization":
+            return [t]
+    return []
 
 
 def _recent_event(token: Token) -> list[Token]:

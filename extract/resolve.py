@@ -229,7 +229,7 @@ def resolve(
         for r, mw in multi.items():
             if r == uf.find(i) or cands[r].type not in {"Organization"}:
                 continue
-            if mw[0] == w and head_type(mw, lex) in {("Organization", "Company"), ("Organization", None)}:
+            if mw[0] == w and head_type(mw, lex) in {("Organization", "Company"), ("Organization", None), None}:
                 hits.add(r)
             elif mw[-1] == w and cands[i].type == "Organization":
                 hits.add(r)
