@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def slugify(text: str, *, max_length: int = 48) -> str:
     >>> slugify("Baogang Group’s Ceremony!")
     'baogang-group-s-ceremony'
     """
-    ascii_text = text.encode("ascii", "ignore").decode().lower()
+    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    ascii_text = folded.encode("ascii", "ignore").decode().lower()
     return _SLUG.sub("-", ascii_text).strip("-")[:max_length].strip("-") or "x"
 
 

@@ -694,7 +694,7 @@ _SMALL_WORDS = {"of", "the", "and", "in", "on", "at", "for", "to", "a", "an", "w
 
 
 def headline_lines(text: str) -> list[tuple[int, int]]:
-    """Character spans of Title Case lines (headlines), where NER mistakes capitalised verbs for names.
+    r"""Character spans of Title Case lines (headlines), where NER mistakes capitalised verbs for names.
 
     Examples
     --------

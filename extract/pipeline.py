@@ -1,8 +1,9 @@
-"""The extraction stage: Documents in, :class:`Extraction` records out.
+"""The extraction stage: Documents in, :class:`Extraction` records out::
 
->>> from extract.pipeline import Extractor           # doctest: +SKIP
->>> extractor = Extractor()                           # doctest: +SKIP
->>> [x] = extractor.extract([document_from_text("...", path="a.txt")])  # doctest: +SKIP
+from extract.documents import document_from_text
+from extract.pipeline import Extractor
+extractor = Extractor.load()
+[x] = extractor.extract([document_from_text("Acme Group is based in Perth.", path="a.txt")])
 """
 
 from __future__ import annotations
@@ -199,6 +200,15 @@ def _event_dates(doc: Doc, cands: list[Candidate], link: dict[int, str], publish
     return out
 
 
+def _month(word: str) -> int | None:
+    """Month number of "July", "Jul", "Sept"."""
+    word = word.lower().rstrip(".")
+    if word in _MONTHS:
+        return _MONTHS[word]
+    matches = [n for name, n in _MONTHS.items() if len(word) >= 3 and name.startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
 def normalise_date(text: str, published: str | None = None) -> str | None:
     """ISO date of "July 10th", "10 July 2025", "July 10, 2025"; the year defaults to the publication's.
 
@@ -206,17 +216,22 @@ def normalise_date(text: str, published: str | None = None) -> str | None:
     --------
     >>> normalise_date("July 10th", "2025-07-11")
     '2025-07-10'
+    >>> normalise_date("Sept. 3, 2024")
+    '2024-09-03'
     >>> normalise_date("next week") is None
     True
     """
     m = _DATE.match(text.strip())
-    if not m or m.group("m").lower() not in _MONTHS:
+    if not m:
+        return None
+    month = _month(m.group("m"))
+    if month is None:
         return None
     day = m.group("d1") or m.group("d2")
     year = m.group("y") or (published[:4] if published else None)
     if not day or not year:
         return None
     try:
-        return date(int(year), _MONTHS[m.group("m").lower()], int(day)).isoformat()
+        return date(int(year), month, int(day)).isoformat()
     except ValueError:
         return None

@@ -350,10 +350,15 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                 nxt.extend(_nearest_org(t))
             elif step.startswith("prep:"):
                 preps = set(step[5:].split("|"))
-                nxt.extend(_prep_objects(t, preps))
-                if not nxt and t.pos_ == "VERB":  # the preposition may hang on the object: "signed a deal with"
+                found = _prep_objects(t, preps)
+                if not found and t.pos_ == "VERB":
+                    # the preposition may hang on the object ("signed a deal with"), or deeper in it
+                    # ("signed a memorandum of understanding with")
                     for p in _raw_patients(t):
-                        nxt.extend(_prep_objects(p, preps))
+                        found.extend(_prep_objects(p, preps))
+                        for inner in _prep_objects(p, {"of"}):
+                            found.extend(_prep_objects(inner, preps))
+                nxt.extend(found)
         tokens = nxt
     return tokens
 

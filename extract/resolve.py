@@ -308,6 +308,11 @@ _COMPASS = {
 }
 
 
+def _is_place_like(doc: Doc, c: Candidate) -> bool:
+    prev = doc[c.start - 1].lower_ if c.start > 0 else ""
+    return prev in _LOCATIVE or prev in _COMPASS
+
+
 def _place_like(doc: Doc, cands: list[Candidate], text: list[str], lex: Lexicon) -> set[str]:
     """Names the text uses as places: after a locative preposition or a compass word, or in "X, Y" pairs."""
     out = set()
@@ -363,7 +368,8 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
             votes = Counter(cands[m].type for m in members)
             etype = max(votes, key=lambda t: (votes[t], t == "Organization"))
             subtype = None
-            evidence = _text_evidence(doc.text, [text[m] for m in members], lex)
+            placey = etype == "Place" and any(_is_place_like(doc, cands[m]) for m in members)
+            evidence = None if placey else _text_evidence(doc.text, [text[m] for m in members], lex)
             if evidence is not None:
                 etype, subtype = evidence
     if etype == "Place" and subtype is None:

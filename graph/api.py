@@ -1,8 +1,9 @@
-"""The library API the CLI and the notebooks share: ``build()``, ``validate()``, ``evaluate()``.
+"""The library API the CLI and the notebooks share: ``build()``, ``validate()``, ``evaluate()``::
 
->>> from graph.api import build                     # doctest: +SKIP
->>> report = build(["seeds/"], "out")               # doctest: +SKIP
->>> report.entities, report.relations               # doctest: +SKIP
+from graph.api import build, evaluate
+report = build(["seeds/"], "out")
+print(report.entities, report.relations)
+scores = evaluate(["gold.json"], "out")
 """
 
 from __future__ import annotations

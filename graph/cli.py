@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _state = {"debug": False}
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _version(value: bool) -> None:
@@ -139,7 +139,7 @@ def eval_cli(
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
-        render(result, Console(), verbose=verbose)
+        render(result, Console(soft_wrap=False), verbose=verbose)
 
 
 def main() -> None:

@@ -51,7 +51,7 @@ def entity_iri(entity: Entity, base: Namespace = ID) -> URIRef:
     Examples
     --------
     >>> str(entity_iri(Entity(key="Organization:acme", name="Acme Group", type="Organization")))
-    'https://w3id.org/tiegraph/id/organization-acme-group-2d5d5b2b'
+    'https://w3id.org/tiegraph/id/organization-acme-group-3a6599e2'
     """
     return base[f"{entity.type.lower()}-{slugify(entity.name, max_length=40)}-{_digest(entity.key, length=8)}"]
 

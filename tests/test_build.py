@@ -1,15 +1,13 @@
 """End-to-end tests of graph.api.build on the seed article: the files, the graph's contract, provenance, errors.
 
-The seed build is made once per session (the ``seed_build`` fixture); the other builds reuse the session's
-extractors, so the model is never loaded here.
+The seed build is made once per session (the ``seed_build`` fixture, see conftest.py); the other builds
+reuse the session's extractors, so the model is never loaded here.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,6 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import PROV, RDF, RDFS
 
-from extract.documents import read_document
 from graph.api import build, evaluate, tiegraph_version, validate
 from ontology import CORE_CLASSES, ID, OA, RELATIONS, SUBCLASS_OF, TG
 from ontology.errors import InputError
@@ -28,30 +25,7 @@ SEED = "000_1feec59ddaec14d5.txt"
 OUTPUTS = ("graph.ttl", "graph.trig", "resolution.json", "report.json")
 CORE = {TG[c] for c in CORE_CLASSES}
 TG_RELATIONS = {TG[r] for r in RELATIONS}
-GOOD_ARTICLE = "Northfield Rare Metals Group is based in Qingdao.\nZhao Minghui, Chairman of Northfield Rare Metals Group, spoke.\n"
-
-
-@pytest.fixture(scope="module")
-def seed_graph(seed_build) -> Graph:
-    return Graph().parse(seed_build.out / "graph.ttl", format="turtle")
-
-
-@pytest.fixture(scope="module")
-def seed_report(seed_build) -> dict:
-    return json.loads((seed_build.out / "report.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module")
-def seed_text(repo_root) -> str:
-    return read_document(repo_root / "seeds" / SEED, SEED).text
-
-
-@pytest.fixture(scope="module")
-def gold_file(repo_root) -> Path:
-    path = repo_root.parent / "shared" / "eval" / "gold" / "000_1feec59ddaec14d5.json"
-    if not path.is_file():
-        pytest.skip(f"{path} is absent.")
-    return path
+GOOD_ARTICLE = "Northfield Rare Metals Group is based in Qingdao.\nZhao Minghui, its Chairman, spoke.\n"
 
 
 def entities(g: Graph) -> set[URIRef]:
@@ -255,28 +229,6 @@ def test_build_folder_without_articles(tmp_path, extractor):
 
 
 # --- quality on the seed article -----------------------------------------------------------------------------
-
-SCORE_LINE = re.compile(
-    r"entities\s+P=(?P<ep>[\d.]+) R=(?P<er>[\d.]+) F1=(?P<ef>[\d.]+)\s+"
-    r"relations P=(?P<rp>[\d.]+) R=(?P<rr>[\d.]+) F1=(?P<rf>[\d.]+)\s+roles (?P<found>\d+)/(?P<total>\d+)"
-)
-
-
-@pytest.fixture(scope="module")
-def reference_scores(seed_build, repo_root, gold_file) -> dict:
-    scorer = repo_root.parent / "shared" / "eval" / "score.py"
-    if not scorer.is_file():
-        pytest.skip(f"{scorer} is absent.")
-    graph_args = ["--graph", str(seed_build.out / "graph.ttl"), "--graph", str(repo_root / "ontology" / "tiegraph.ttl")]
-    run = subprocess.run(
-        [sys.executable, str(scorer), "--gold", str(gold_file), *graph_args],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    match = SCORE_LINE.search(run.stdout.strip().splitlines()[-1])
-    assert match, run.stdout
-    return match.groupdict()
 
 
 def test_build_seed_scores_with_reference_scorer(reference_scores):

@@ -228,6 +228,14 @@ NORTHFIELD = "Northfield Rare Metals Group"
 CORAL = "Coral Coast Minerals"
 
 SHAPES = {
+    "partner-mou-of-understanding": (
+        "Northfield Rare Metals Group signed a memorandum of understanding with Coral Coast Minerals.",
+        (NORTHFIELD, "partnerOf", CORAL, None),
+    ),
+    "owns-possessive-percent-stake": (
+        "Northfield Rare Metals Group\u2019s 20% stake in Coral Coast Minerals was sold.",
+        (NORTHFIELD, "owns", CORAL, None),
+    ),
     "post-appositive": (
         "Zhao Minghui, Vice Chairman of Northfield Rare Metals Group, said the company would expand.",
         ("Zhao Minghui", "holdsPosition", NORTHFIELD, "Vice Chairman"),
@@ -243,6 +251,15 @@ SHAPES = {
     "post-org-appointed-person-as": (
         "Northfield Rare Metals Group appointed Zhao Minghui as its Chief Executive.",
         ("Zhao Minghui", "holdsPosition", NORTHFIELD, "Chief Executive"),
+    ),
+    "post-org-appointed-person-as-lower-case": (
+        "Northfield Rare Metals Group appointed Zhao Minghui as its chief executive.",
+        ("Zhao Minghui", "holdsPosition", NORTHFIELD, "chief executive"),
+    ),
+    "post-appositive-short-form": (
+        "Northfield Rare Metals Group reported higher profits. Zhao Minghui, Chairman of Northfield, said demand was "
+        "strong.",
+        ("Zhao Minghui", "holdsPosition", NORTHFIELD, "Chairman"),
     ),
     "organized-hosted": (
         "Northfield Rare Metals Group hosted a signing ceremony in Qingdao.",

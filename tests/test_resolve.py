@@ -219,7 +219,8 @@ RESOLVED = {
         "Organization",
     ),
     "short-form": (
-        "Northfield Rare Metals Group reported higher profits this year. Northfield said demand for magnets was strong.",
+        "Northfield Rare Metals Group reported higher profits this year. "
+        "Northfield said demand for magnets was strong.",
         ("Northfield Rare Metals Group", "Northfield"),
         "Organization",
     ),
@@ -229,7 +230,8 @@ RESOLVED = {
         "Person",
     ),
     "curly-and-straight-apostrophe": (
-        "Delegates of the People\u2019s Mining Association met. The People's Mining Association later issued a statement.",
+        "Delegates of the People\u2019s Mining Association met. "
+        "The People's Mining Association later issued a statement.",
         ("People\u2019s Mining Association", "People's Mining Association"),
         "Organization",
     ),
@@ -246,6 +248,11 @@ RESOLVED = {
     "legal-suffix-later": (
         "Acme Holdings reported a loss. Acme Holdings Co., Ltd. said it would cut costs.",
         ("Acme Holdings Co., Ltd.", "Acme Holdings"),
+        "Organization",
+    ),
+    "legal-suffix-and-bare-name": (
+        "Acme Holdings Co., Ltd. reported a loss. Acme Holdings said it would cut costs. Acme also sold a plant.",
+        ("Acme Holdings Co., Ltd.", "Acme Holdings", "Acme"),
         "Organization",
     ),
 }
@@ -276,3 +283,6 @@ def test_resolve_bare_shared_surname_never_merges_the_two(extract_text):
     x = extract_text("Wang Lei and Wang Hongmei spoke in Qingdao. Wang said output would rise.")
     people = [e for e in x.entities if e.type == "Person" and e.name.startswith("Wang ")]
     assert sorted(e.name for e in people) == ["Wang Hongmei", "Wang Lei"]
+    # the bare "Wang" joins one of them, and nothing else
+    assert sorted(a for e in people for a in e.aliases) == ["Wang"]
+    assert not [e for e in x.entities if e.name == "Wang"]
