@@ -53,6 +53,7 @@ class Lexicon:
     relative_pronouns: frozenset[str]
     state_owned_cues: tuple[str, ...]
     based_words: frozenset[str]
+    org_apposition_nouns: frozenset[str]
 
 
 @lru_cache(maxsize=4)

@@ -648,7 +648,41 @@ def find_mentions(
     allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
     allc = drop_headline_debris(doc, allc)
     titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
-    return persons_by_post(doc, allc, titles, lex), titles
+    return orgs_by_apposition(doc, persons_by_post(doc, allc, titles, lex), lex), titles
+
+
+def orgs_by_apposition(doc: Doc, cands: list[Candidate], lex: Lexicon) -> list[Candidate]:
+    """A name in apposition to an organisation noun ("Siam Tin, the operator of ...", "Acme, a Japanese magnet
+    maker") is an organisation, wherever the text writes it."""
+    orgs = set()
+    for c in cands:
+        if c.type == "Organization" or c.head_evidence or c.source in {"gazetteer", "event", "reference"}:
+            continue
+        if c.end >= len(doc) or doc[c.end].text != ",":
+            continue
+        k = c.end + 1
+        if k < len(doc) and doc[k].lower_ in {"a", "an", "the", "its", "which", "whose"}:
+            k += 1
+        head = None
+        for j in range(k, min(len(doc), k + 6)):
+            t = doc[j]
+            if t.is_punct or t.pos_ in {"VERB", "AUX", "ADP"} or is_title_word(t, lex) or t.ent_type_ == "PERSON":
+                break  # "Liang Jianhua, Party Secretary": a post, not an organisation noun
+            if t.pos_ in {"NOUN", "PROPN"} and (j + 1 >= len(doc) or doc[j + 1].pos_ not in {"NOUN", "PROPN"}):
+                head = t
+                break
+        if head is not None and head.lemma_.lower() in lex.org_apposition_nouns:
+            orgs.add(doc[c.start : c.end].text)
+    if not orgs:
+        return cands
+    return [
+        replace(c, type="Organization", subtype=None)
+        if doc[c.start : c.end].text in orgs
+        and not c.head_evidence
+        and c.source not in {"gazetteer", "event", "reference"}
+        else c
+        for c in cands
+    ]
 
 
 def join_titles(doc: Doc, titles: list[TitleCue]) -> list[TitleCue]:

@@ -449,8 +449,14 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
                 add(t)
             continue
         if low in lex.collective_nouns or token.tag_ in {"NNS", "NNPS"}:
-            for t in _listed(token, lex, depth):
+            members = _listed(token, lex, depth)
+            for t in members:
                 add(t)
+            # "CDNCA, one of eight minor parties that ...": the entity the "one of" stands beside
+            up = token.head
+            if not members and token.dep_ == "pobj" and up.lower_ == "of" and up.head.lower_ in {"one", "among"}:
+                for t in expand([up.head], lex, depth + 1, conjuncts=conjuncts):
+                    add(t)
     return out
 
 
