@@ -98,9 +98,13 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
                 continue
             relations.append(Relation(s, r.predicate, o, r.document, r.start, r.end, r.rule, r.confidence, r.role))
         for m in x.merges:
-            merges.append(Merge(links[(x.document.id, m.entity)], m.surface, m.rule, m.confidence))
+            merges.append(Merge(links[(x.document.id, m.entity)], m.surface, m.rule, m.confidence, x.document.id))
+    for members in groups.values():
+        if len({x.document.id for x, _ in members}) > 1:  # the same actor in several articles
+            for x, e in members:
+                merges.append(Merge(links[(x.document.id, e.key)], e.name, "cross-document", 0.9, x.document.id))
     relations.sort(key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start))
-    merges = sorted(set(merges), key=lambda m: (m.entity, m.surface, m.rule))
+    merges = sorted(set(merges), key=lambda m: (m.entity, m.document, m.surface, m.rule))
     return Corpus(extractions, tuple(entities), tuple(relations), tuple(merges), links)
 
 

@@ -519,8 +519,8 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
         if any(i in taken for i in range(start, end)):
             continue
         c = keys[doc.vocab.strings[match_id]]
-        if end - start == 1 and (doc[start].pos_ not in {"PROPN", "NOUN"} or doc[start].ent_type_ in {"NORP", "GPE"}):
-            continue
+        if end - start == 1 and (doc[start].pos_ not in {"PROPN", "NOUN"} or doc[start].lower_ in lex.determiners):
+            continue  # a lone word must be used as a name here ("Chinese" the adjective is not "Chinese Academy")
         out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, c.head_evidence, 0.7))
         taken.update(range(start, end))
     return out

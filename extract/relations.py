@@ -455,9 +455,23 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
             # "CDNCA, one of eight minor parties that ...": the entity the "one of" stands beside
             up = token.head
             if not members and token.dep_ == "pobj" and up.lower_ == "of" and up.head.lower_ in {"one", "among"}:
-                for t in expand([up.head], lex, depth + 1, conjuncts=conjuncts):
+                for t in _beside(up.head):
                     add(t)
     return out
+
+
+def _beside(token: Token) -> list[Token]:
+    """The entity written just before ", ``token``" (an apposition by punctuation, whatever the parse says)."""
+    doc = token.doc
+    k = token.i - 1
+    if k < 1 or doc[k].text != ",":
+        return []
+    k -= 1
+    if doc[k].text == ")":  # "the China Democratic National Construction Association (CDNCA), one of ..."
+        while k > 0 and doc[k].text != "(":
+            k -= 1
+        k -= 1
+    return [doc[k]] if k >= 0 and doc[k]._.ent else []
 
 
 def _listed(token: Token, lex: Lexicon, depth: int) -> list[Token]:

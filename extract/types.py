@@ -80,6 +80,7 @@ class Merge:
     surface: str
     rule: str
     confidence: float = 1.0
+    document: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -203,7 +203,9 @@ def resolution_audit(corpus: Corpus, *, base: Namespace = ID) -> dict:
     for m in corpus.merges:
         e = by_key[m.entity]
         row = out.setdefault(str(entity_iri(e, base)), {"label": e.name, "type": e.type, "surfaces": []})
-        row["surfaces"].append({"surface": m.surface, "rule": m.rule, "confidence": m.confidence})
+        row["surfaces"].append(
+            {"surface": m.surface, "rule": m.rule, "confidence": m.confidence, "document": m.document}
+        )
     return {"entities": out}
 
 

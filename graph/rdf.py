@@ -178,6 +178,7 @@ def _describe_entity(g: Graph, e: Entity, iri: URIRef, doc_id: str) -> None:
     if e.date:
         datatype = XSD.date if len(e.date) == 10 and e.date[4] == "-" else None
         g.add((iri, SCHEMA.startDate, Literal(e.date, datatype=datatype)))
+    g.add((iri, TG.confidence, Literal(Decimal(str(round(e.confidence, 3))), datatype=XSD.decimal)))
     count = sum(1 for m in e.mentions if m[0] == doc_id)
     if count:
         g.add((iri, TG.mentionCount, Literal(count)))
