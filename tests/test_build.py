@@ -189,7 +189,8 @@ def test_build_min_confidence_leaves_out_weak_relations(seed_build, tmp_path, ex
     assert strict.relations < seed_build.relations
     assert strict.entities == seed_build.entities  # entities are kept whatever their relations
     g = Graph().parse(tmp_path / "graph.ttl", format="turtle")
-    assert all(float(c) >= 0.95 for c in g.objects(None, TG.confidence))
+    assertions = set(g.subjects(RDF.type, TG.Assertion))
+    assert all(float(c) >= 0.95 for a in assertions for c in g.objects(a, TG.confidence))
 
 
 def test_build_records_bad_files_and_builds_the_rest(tmp_path, extractor):
