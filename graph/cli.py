@@ -142,6 +142,9 @@ def eval_cli(
         render(result, Console(soft_wrap=False), verbose=verbose)
 
 
+# command modules: each registers its commands on ``app`` when imported (one import per line, sorted)
+
+
 def main() -> None:
     """Console entry point: run the app, turning library errors into one clear line (tracebacks with --debug)."""
     try:
