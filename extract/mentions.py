@@ -658,6 +658,15 @@ def orgs_by_apposition(doc: Doc, cands: list[Candidate], lex: Lexicon) -> list[C
     for c in cands:
         if c.type == "Organization" or c.head_evidence or c.source in {"gazetteer", "event", "reference"}:
             continue
+        before = doc[c.start - 1] if c.start > 0 else None
+        if (
+            before is not None
+            and before.is_lower
+            and before.lemma_ in lex.org_apposition_nouns
+            and before.pos_ == "NOUN"
+        ):
+            orgs.add(doc[c.start : c.end].text)  # "Thai refiner Siam Tin Smelting", "miner Lynas"
+            continue
         if c.end >= len(doc) or doc[c.end].text != ",":
             continue
         k = c.end + 1

@@ -428,8 +428,8 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
             for t in expand([token.head.head], lex, depth + 1):
                 add(t)
             continue
-        if low == "its":
-            for t in _its(token):
+        if low == "its" or (low == "it" and token.tag_ == "PRP"):
+            for t in _its(token):  # "the Kalgoorlie plant, which it also operates": the organisation named before
                 add(t)
             continue
         # "the organization" as an apposition of an entity, or with an entity as its apposition

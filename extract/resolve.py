@@ -55,7 +55,9 @@ def core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = 
     A name made only of suffix words keeps them ("Group" stays "group").
     """
     words = normalise(text).replace(",", " ").split()
-    suffixes = {w.strip(".") for w in lex.legal_suffixes} | {"group"}
+    # "group" stays: "Yunhai Tin Group" and its listed "Yunhai Tin Co., Ltd." are two companies;
+    # a bare "Yunhai" still joins "Yunhai Tin Group" as a short form
+    suffixes = {w.strip(".") for w in lex.legal_suffixes} - {"group"}
     while len(words) > 1 and words[-1].strip("().") in suffixes:
         words.pop()
     if place and len(words) > 1 and words[-1] in {*lex.place_heads, "provincial", "municipality", "autonomous"}:
@@ -313,19 +315,53 @@ def _is_place_like(doc: Doc, c: Candidate) -> bool:
     return prev in _LOCATIVE or prev in _COMPASS
 
 
+#: "a stake in X", "invested in X": "in" that does not locate
+_NON_LOCATING_HEADS = {
+    "stake",
+    "interest",
+    "investment",
+    "invest",
+    "share",
+    "shares",
+    "holding",
+    "stakes",
+    "equity",
+    "role",
+    "position",
+    "member",
+    "confidence",
+    "trust",
+    "belief",
+    "change",
+    "rise",
+    "fall",
+}
+
+
 def _place_like(doc: Doc, cands: list[Candidate], text: list[str], lex: Lexicon) -> set[str]:
-    """Names the text uses as places: after a locative preposition or a compass word, or in "X, Y" pairs."""
-    out = set()
+    """Names the text uses as places more than as actors: after a locative preposition or a compass word, or in
+    "X, Y" pairs, versus as the subject of a verb. Curated places always are."""
     by_start = {c.start: i for i, c in enumerate(cands)}
+    loc: Counter = Counter()
+    actor: Counter = Counter()
+    out = set()
     for i, c in enumerate(cands):
         if c.type != "Place":
             continue
-        prev = doc[c.start - 1].lower_ if c.start > 0 else ""
-        nxt = by_start.get(c.end + 1) if c.end < len(doc) and doc[c.end].text == "," else None
-        if prev in _LOCATIVE or prev in _COMPASS or (nxt is not None and cands[nxt].type == "Place"):
-            out.add(normalise(text[i]))
+        name = normalise(text[i])
         if c.source == "gazetteer":
-            out.add(normalise(text[i]))
+            out.add(name)
+            continue
+        prev = doc[c.start - 1] if c.start > 0 else None
+        nxt = by_start.get(c.end + 1) if c.end < len(doc) and doc[c.end].text == "," else None
+        if prev is not None and prev.lower_ in _LOCATIVE and prev.head.lemma_.lower() not in _NON_LOCATING_HEADS:
+            loc[name] += 1
+        elif prev is not None and prev.lower_ in _COMPASS or (nxt is not None and cands[nxt].type == "Place"):
+            loc[name] += 1
+        root = doc[c.start : c.end].root
+        if root.dep_ in {"nsubj", "nsubjpass"} and root.head.pos_ == "VERB":
+            actor[name] += 1
+    out |= {name for name, n in loc.items() if n >= actor[name]}
     return out
 
 
