@@ -365,6 +365,11 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
     out = []
     n = len(doc)
     for i, token in enumerate(doc):
+        if token.lower_ in {"government", "administration", "cabinet"} and token.pos_ == "NOUN":
+            gov = _government(doc, i)
+            if gov is not None:
+                out.append(Candidate(gov[0], gov[1], "Organization", "GovernmentBody", "head-noun", None, True, 0.7))
+            continue
         if (
             token.lower_ in lex.based_words
             and i >= 2
@@ -414,6 +419,23 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
 
 
 _BASED = {"based", "headquartered", "listed", "backed", "born", "focused", "run", "controlled", "registered"}
+
+
+def _government(doc: Doc, i: int) -> tuple[int, int] | None:
+    """ "the Australian government", "the U.S. administration", "the government of the Republic of Korea"."""
+    j = i
+    while j > 0 and doc[j - 1].ent_type_ in {"NORP", "GPE"} and is_capitalised(doc[j - 1]):
+        j -= 1
+    if j < i:
+        return j, i + 1
+    if i + 2 < len(doc) and doc[i + 1].lower_ == "of":
+        k = i + 2 + (doc[i + 2].lower_ == "the")
+        end = k
+        while end < len(doc) and doc[end].ent_type_ == "GPE":
+            end += 1
+        if end > k:
+            return i, end
+    return None
 
 
 def _hyphen_part(doc: Doc, i: int) -> bool:
@@ -648,6 +670,7 @@ def find_mentions(
     allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
     allc = drop_headline_debris(doc, allc)
     titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
+    allc = _national_posts(doc, allc, titles)
     return orgs_by_apposition(doc, persons_by_post(doc, allc, titles, lex), lex), titles
 
 
@@ -692,6 +715,23 @@ def orgs_by_apposition(doc: Doc, cands: list[Candidate], lex: Lexicon) -> list[C
         else c
         for c in cands
     ]
+
+
+def _national_posts(doc: Doc, cands: list[Candidate], titles: list[TitleCue]) -> list[Candidate]:
+    """ "Australian Prime Minister X": when the text names the Australian government, "Australian" stands for it."""
+    governments = {
+        doc[c.start].lower_
+        for c in cands
+        if c.subtype == "GovernmentBody" and doc[c.end - 1].lower_ in {"government", "administration", "cabinet"}
+    }
+    taken = {i for c in cands for i in range(c.start, c.end)}
+    extra = []
+    for t in titles:
+        k = t.start - 1
+        if k >= 0 and k not in taken and doc[k].ent_type_ in {"NORP", "GPE"} and doc[k].lower_ in governments:
+            extra.append(Candidate(k, k + 1, "Organization", "GovernmentBody", "national-post", None, False, 0.6))
+            taken.add(k)
+    return sorted(cands + extra, key=lambda c: (c.start, c.end)) if extra else cands
 
 
 def join_titles(doc: Doc, titles: list[TitleCue]) -> list[TitleCue]:

@@ -257,6 +257,9 @@ def _requirements_met(trigger: Token, requires: dict) -> bool:
     if "child_lower" in requires:
         if not any(c.lower_ in requires["child_lower"] for c in trigger.children):
             return False
+    if "child_dep" in requires:
+        if not any(c.dep_ in requires["child_dep"] for c in trigger.children):
+            return False
     if "no_child_dep" in requires:
         if any(c.dep_ in requires["no_child_dep"] for c in trigger.children):
             return False

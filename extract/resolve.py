@@ -239,6 +239,19 @@ def resolve(
             uf.union(hits.pop(), i)
             rule.setdefault(i, ("short-form", 0.75))
 
+    # 4b. "Australian" before a post stands for "the Australian government" of the same text
+    longest = _longest_names(names, text, uf)
+    for i in names:
+        if cands[i].source != "national-post":
+            continue
+        w = normalise(text[i])
+        for r, name in longest.items():
+            n = normalise(name).split()
+            if r != uf.find(i) and len(n) > 1 and n[0] == w and n[-1] in {"government", "administration", "cabinet"}:
+                uf.union(r, i)
+                rule.setdefault(i, ("national-post", 0.6))
+                break
+
     # 5. surnames
     person_link: dict[int, int] = {}
     full = [i for i in names if cands[i].type == "Person" and len(text[i].split()) > 1]
