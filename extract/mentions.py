@@ -60,6 +60,7 @@ class Candidate:
     gazetteer: str | None = None
     head_evidence: bool = False  # the type comes from the name's own head noun (strong evidence)
     confidence: float = 0.8
+    alias_of: str | None = None  # a short form made from this longer name ("Redcliff" from "Redcliff Minerals Corp.")
 
     def span(self, doc: Doc) -> Span:
         return doc[self.start : self.end]
@@ -499,6 +500,7 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
 
     surfaces: dict[tuple[str, ...], Candidate] = {}
     short_forms: dict[tuple[str, ...], Candidate] = {}
+    derived: set[tuple[str, ...]] = set()
     places = {t.text for c in found if c.type == "Place" for t in doc[c.start : c.end]}
     for c in found:
         if c.type == "Event" or c.source == "reference":
@@ -509,8 +511,9 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
             short = [w for w in words]
             while len(short) > 1 and (short[-1].lower() in lex.legal_suffixes or short[-1] in {",", "."}):
                 short.pop()
-            if len(short) < len(words) and short[0][:1].isupper():
-                surfaces.setdefault(tuple(short), c)
+            if len(short) < len(words) and short[0][:1].isupper() and tuple(short) not in surfaces:
+                surfaces[tuple(short)] = c
+                derived.add(tuple(short))
             # "Redcliff Minerals Corp." is also "Redcliff": a distinctive first word of a company's name
             head = head_type(list(words), lex)
             first = words[0]
@@ -525,8 +528,9 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
             ):
                 short_forms.setdefault((first,), c)
     for words, c in short_forms.items():
-        if sum(1 for w, o in short_forms.items() if w == words) == 1:
-            surfaces.setdefault(words, c)
+        if words not in surfaces:
+            surfaces[words] = c
+            derived.add(words)
     if not surfaces:
         return []
     matcher = PhraseMatcher(doc.vocab, attr="ORTH")
@@ -540,10 +544,16 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
     for match_id, start, end in sorted(matcher(doc), key=lambda m: (m[1], -m[2])):
         if any(i in taken for i in range(start, end)):
             continue
-        c = keys[doc.vocab.strings[match_id]]
+        key = doc.vocab.strings[match_id]
+        c = keys[key]
         if end - start == 1 and (doc[start].pos_ not in {"PROPN", "NOUN"} or doc[start].lower_ in lex.determiners):
             continue  # a lone word must be used as a name here ("Chinese" the adjective is not "Chinese Academy")
-        out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, c.head_evidence, 0.7))
+        words = tuple(t.text for t in doc[start:end])
+        if words in derived:  # a short form: it names the longer name it was made from
+            full = doc[c.start : c.end].text
+            out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, False, 0.7, alias_of=full))
+        else:
+            out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, c.head_evidence, 0.7))
         taken.update(range(start, end))
     return out
 

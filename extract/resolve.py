@@ -181,6 +181,16 @@ def resolve(
             uf.union(j, i)
             rule.setdefault(i, ("same-name", 0.85))
 
+    # 2b. short forms made from a longer name of this text ("Redcliff" from "Redcliff Minerals Corp.")
+    by_text: dict[str, int] = {}
+    for i in names:
+        by_text.setdefault(text[i], i)
+    for i in names:
+        origin = cands[i].alias_of
+        if origin and origin in by_text and uf.find(by_text[origin]) != uf.find(i):
+            uf.union(by_text[origin], i)
+            rule.setdefault(i, ("short-form", 0.75))
+
     # 3. acronyms
     by_end = {cands[i].end: i for i in names}
     for i in names:
@@ -235,9 +245,9 @@ def resolve(
                 hits.add(r)
             elif mw[-1] == w and cands[i].type == "Organization":
                 hits.add(r)
-        if len(hits) == 1:
+        if len(hits) == 1:  # several ("Shengtai" beside two Shengtai companies): leave it unresolved
             uf.union(hits.pop(), i)
-            rule.setdefault(i, ("short-form", 0.75))
+            rule.setdefault(i, ("short-form", 0.7))
 
     # 4b. "Australian" before a post stands for "the Australian government" of the same text
     longest = _longest_names(names, text, uf)
