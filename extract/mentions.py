@@ -546,7 +546,12 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
             continue
         key = doc.vocab.strings[match_id]
         c = keys[key]
-        if end - start == 1 and (doc[start].pos_ not in {"PROPN", "NOUN"} or doc[start].lower_ in lex.determiners):
+        lone = doc[start]
+        if end - start == 1 and (
+            lone.pos_ not in {"PROPN", "NOUN", "ADJ"}
+            or lone.lower_ in lex.determiners
+            or (lone.pos_ == "ADJ" and (lone.ent_type_ == "NORP" or lone.is_sent_start))
+        ):
             continue  # a lone word must be used as a name here ("Chinese" the adjective is not "Chinese Academy")
         words = tuple(t.text for t in doc[start:end])
         if words in derived:  # a short form: it names the longer name it was made from

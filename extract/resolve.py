@@ -245,7 +245,18 @@ def resolve(
                 hits.add(r)
             elif mw[-1] == w and cands[i].type == "Organization":
                 hits.add(r)
-        if len(hits) == 1:  # several ("Shengtai" beside two Shengtai companies): leave it unresolved
+        if len(hits) > 1:
+            # "Northfield" beside "Northfield Rare Metals Group" and its "Northfield Magnet Materials": the name the
+            # text opens with, when it is also the one it names most; otherwise leave it unresolved
+            roots = {uf.find(r) for r in hits}
+            counts = Counter(uf.find(j) for j in names)
+            first = {r: min(cands[j].start for j in names if uf.find(j) == r) for r in roots}
+            opener = min(roots, key=lambda r: first[r])
+            if all(counts[opener] > counts[r] for r in roots if r != opener):
+                hits = {opener}
+            elif len(roots) == 1:
+                hits = roots
+        if len(hits) == 1:
             uf.union(hits.pop(), i)
             rule.setdefault(i, ("short-form", 0.7))
 
