@@ -54,28 +54,17 @@ class Lexicon:
     state_owned_cues: tuple[str, ...]
     based_words: frozenset[str]
     org_apposition_nouns: frozenset[str]
+    department_words: frozenset[str]
 
 
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     """Read the lexicon file; cached, since every document uses the same one."""
     data = json.loads(Path(path).read_text(encoding="utf-8"))
-    sets = {
-        "determiners",
-        "honorifics",
-        "heading_words",
-        "title_heads",
-        "title_modifiers",
-        "title_generic_orgs",
-        "event_name_blockers",
-        "collective_nouns",
-        "legal_suffixes",
-        "relative_pronouns",
-    }
     kwargs = {}
-    for name in Lexicon.__dataclass_fields__:
+    for name, spec in Lexicon.__dataclass_fields__.items():
         value = data[name]
-        if name in sets:
+        if str(spec.type).startswith("frozenset"):
             value = frozenset(value)
         elif isinstance(value, list):
             value = tuple(value)

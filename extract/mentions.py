@@ -686,6 +686,7 @@ def find_mentions(
     allc = drop_headline_debris(doc, allc)
     titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
     allc = _national_posts(doc, allc, titles)
+    allc, titles = _department_posts(doc, allc, titles, lex)
     return orgs_by_apposition(doc, persons_by_post(doc, allc, titles, lex), lex), titles
 
 
@@ -730,6 +731,32 @@ def orgs_by_apposition(doc: Doc, cands: list[Candidate], lex: Lexicon) -> list[C
         else c
         for c in cands
     ]
+
+
+def _department_posts(doc: Doc, cands: list[Candidate], titles: list[TitleCue], lex: Lexicon):
+    """ "Commerce Secretary Dana Whitfield": when the text names a department of commerce, "Commerce" stands for it.
+
+    The word becomes a tentative candidate (source ``department-word``); resolution keeps it only if it joins
+    such a department, and the post is what follows ("Secretary").
+    """
+    depts = set()
+    for c in cands:
+        words = [t.lower_ for t in doc[c.start : c.end]]
+        if c.type == "Organization" and {"department", "ministry"} & set(words):
+            depts |= set(words) & lex.department_words
+    if not depts:
+        return cands, titles
+    out_titles, extra = [], []
+    for t in titles:
+        first = doc[t.start]
+        if t.end - t.start >= 2 and first.lower_ in depts and is_capitalised(first):
+            extra.append(
+                Candidate(t.start, t.start + 1, "Organization", "GovernmentBody", "department-word", None, False, 0.6)
+            )
+            out_titles.append(TitleCue(t.start + 1, t.end, doc[t.start + 1 : t.end].text))
+        else:
+            out_titles.append(t)
+    return sorted(cands + extra, key=lambda c: (c.start, c.end)), out_titles
 
 
 def _national_posts(doc: Doc, cands: list[Candidate], titles: list[TitleCue]) -> list[Candidate]:

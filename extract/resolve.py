@@ -273,6 +273,29 @@ def resolve(
                 rule.setdefault(i, ("national-post", 0.6))
                 break
 
+    # 4c. "Commerce" before a post is the text's "Department of Commerce" (or dropped)
+    longest = _longest_names(names, text, uf)
+    for i in names:
+        if cands[i].source != "department-word":
+            continue
+        w = normalise(text[i])
+        for r, name in longest.items():
+            n = normalise(name)
+            if r != uf.find(i) and n in {
+                f"department of {w}",
+                f"ministry of {w}",
+                f"{w} department",
+                f"{w} ministry",
+                f"u.s. department of {w}",
+                f"us department of {w}",
+                f"united states department of {w}",
+                f"department of the {w}",
+                f"united states department of the {w}",
+            }:
+                uf.union(r, i)
+                rule.setdefault(i, ("department-word", 0.7))
+                break
+
     # 5. surnames
     person_link: dict[int, int] = {}
     full = [i for i in names if cands[i].type == "Person" and len(text[i].split()) > 1]
@@ -308,6 +331,8 @@ def resolve(
     used_keys: set[str] = set()
     for root in sorted(groups, key=lambda r: min(cands[m].start for m in groups[r])):
         members = groups[root]
+        if all(cands[m].source == "department-word" for m in members):
+            continue  # "Commerce" of "Commerce Secretary" that names no department of the text
         ent = _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_keys)
         entities.append(ent)
         for m in members:
