@@ -132,12 +132,40 @@ def _load_rules(directory: str) -> tuple[Rule, ...]:
     return tuple(rules)
 
 
+#: The ``tg`` types as native entity labels: the Matcher tests ENT_TYPE in C, ``._.tg`` in Python (much slower).
+TG_TYPES = ("Person", "Organization", "Place", "Facility", "Event", "Title")
+
+
+def _label(tg: str) -> str:
+    return f"TG_{tg.upper()}"
+
+
+def _compile_element(element: dict) -> dict:
+    """Turn ``{"_": {"tg": ...}}`` in a rule into the equivalent ``ENT_TYPE`` test (same meaning, faster)."""
+    ext = element.get("_")
+    if not isinstance(ext, dict) or "tg" not in ext:
+        return element
+    out = {k: v for k, v in element.items() if k != "_"}
+    rest = {k: v for k, v in ext.items() if k != "tg"}
+    if rest:
+        out["_"] = rest
+    value = ext["tg"]
+    if isinstance(value, str):
+        out["ENT_TYPE"] = _label(value) if value else {"NOT_IN": [_label(t) for t in TG_TYPES]}
+    elif isinstance(value, dict):
+        out["ENT_TYPE"] = {op: [_label(t) if t else "" for t in items] for op, items in value.items()}
+    else:
+        msg = f'Unsupported tg test {value!r}: use a type name, "", or {{"IN": [...]}} / {{"NOT_IN": [...]}}.'
+        raise InputError(msg)
+    return out
+
+
 def _parse_rule(raw: dict, where: str) -> Rule:
     try:
         kind = raw.get("kind", "token")
         elements = raw["pattern"] if kind == "token" else [raw["trigger"]]
         names = tuple(e.get("NAME") for e in elements)
-        pattern = tuple({k: v for k, v in e.items() if k != "NAME"} for e in elements)
+        pattern = tuple(_compile_element({k: v for k, v in e.items() if k != "NAME"}) for e in elements)
         facts = tuple(Fact(f["relation"], f["subject"], f["object"], f.get("role")) for f in raw.get("facts", [raw]))
     except (KeyError, TypeError, AttributeError) as exc:
         msg = f"{where}: missing or malformed field {exc}. A rule needs id, pattern (or trigger) and relation."
@@ -179,6 +207,12 @@ class RelationMatcher:
 
     def __call__(self, doc: Doc) -> list[Found]:
         found: list[Found] = []
+        self._sentences = {}
+        for sent in doc.sents:  # Token.sent walks the sentences each time: look them up once
+            bounds = trim_span(doc.text, sent.start_char, sent.end_char)
+            for i in range(sent.start, sent.end):
+                self._sentences[i] = bounds
+        doc.user_data["tiegraph_sentences"] = sentence_index(doc)
         for match_id, start, _end, alignment in self.matcher(doc, with_alignments=True):
             rule = self.rules[doc.vocab.strings[match_id]]
             if rule.kind == "token":
@@ -206,8 +240,7 @@ class RelationMatcher:
         self, rule: Rule, doc: Doc, slots: dict[str, list[Token]], anchor: Token, *, conjuncts: bool = True
     ) -> list[Found]:
         out = []
-        sent = anchor.sent
-        start, end = trim_span(doc.text, sent.start_char, sent.end_char)
+        start, end = self._sentences[anchor.i]
         for fact in rule.facts:
             subjects = expand(slots.get(fact.subject, []), self.lex, conjuncts=conjuncts)
             objects = expand(slots.get(fact.object, []), self.lex, conjuncts=conjuncts)
@@ -224,6 +257,23 @@ class RelationMatcher:
                         continue
                     out.append(Found(s._.ent, fact.relation, o._.ent, start, end, rule.id, rule.confidence, role))
         return out
+
+
+def sentence_index(doc: Doc) -> list[tuple[int, int]]:
+    """For each token, the token bounds ``(start, end)`` of its sentence."""
+    out: list[tuple[int, int]] = [(0, len(doc))] * len(doc)
+    for sent in doc.sents:
+        for i in range(sent.start, sent.end):
+            out[i] = (sent.start, sent.end)
+    return out
+
+
+def sentence_of(token: Token) -> tuple[int, int]:
+    """Token bounds of ``token``'s sentence, from the index the matcher keeps (``Token.sent`` walks the Doc)."""
+    index = token.doc.user_data.get("tiegraph_sentences")
+    if index is None or len(index) != len(token.doc):
+        index = token.doc.user_data["tiegraph_sentences"] = sentence_index(token.doc)
+    return index[token.i]
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -368,7 +418,7 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
 
 def _nearest_org(token: Token) -> list[Token]:
     """The organisation named last before ``token`` in its sentence (not a government or party body)."""
-    for i in range(token.i - 1, token.sent.start - 1, -1):
+    for i in range(token.i - 1, sentence_of(token)[0] - 1, -1):
         t = token.doc[i]
         if t._.tg == "Organization":
             return [t]
@@ -385,8 +435,8 @@ def _recent_event(token: Token) -> list[Token]:
 
 def _its(token: Token) -> list[Token]:
     """The organisation "its" refers to: the nearest organisation before it in the sentence, else the sentence's."""
-    sent = token.sent
-    before = [t for t in sent if t.i < token.i and t._.tg == "Organization"]
+    start, _ = sentence_of(token)
+    before = [t for t in token.doc[start : token.i] if t._.tg == "Organization"]
     if before:
         return [before[0] if before[0].dep_.startswith("nsubj") else before[-1]]
     return []
@@ -489,7 +539,7 @@ def _listed(token: Token, lex: Lexicon, depth: int) -> list[Token]:
     if members:
         return members
     # a colon list later in the same sentence
-    sent_end = token.sent.end
+    sent_end = sentence_of(token)[1]
     doc = token.doc
     for i in range(token.i + 1, min(sent_end, token.i + 15)):
         if doc[i].text == ":":
@@ -525,10 +575,11 @@ def merge_mentions(doc: Doc, spans: list[tuple[int, int, str, str, str]]) -> Doc
         if span[0] >= last_end:
             kept.append(span)
             last_end = span[1]
+    doc.set_ents([], default="outside")  # NER labels have been read; from here ENT_TYPE carries tiegraph's types
     with doc.retokenize() as retokenizer:
         for start, end, tg, key, title in kept:
             span = doc[start:end]
-            attrs = {"_": {"tg": tg, "ent": key, "title": title}}
+            attrs = {"_": {"tg": tg, "ent": key, "title": title}, "ENT_TYPE": _label(tg), "ENT_IOB": 3}
             if end - start > 1:
                 attrs["LEMMA"] = span.text.lower()
                 if tg != "Title" and tg != "Event":

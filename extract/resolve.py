@@ -48,7 +48,20 @@ def normalise(text: str) -> str:
     return re.sub(r"^(the|a|an) ", "", t)
 
 
+_CORE_CACHE: dict[tuple[int, str, bool, bool], str] = {}
+
+
 def core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = False) -> str:
+    """Cached :func:`_core_name` (resolution asks for the same names many times)."""
+    key = (id(lex), text, facility, place)
+    if key not in _CORE_CACHE:
+        if len(_CORE_CACHE) > 100_000:
+            _CORE_CACHE.clear()
+        _CORE_CACHE[key] = _core_name(text, lex, facility=facility, place=place)
+    return _CORE_CACHE[key]
+
+
+def _core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = False) -> str:
     """:func:`normalise`, then without trailing legal suffixes ("Acme Holdings Co., Ltd." → "acme").
 
     With ``facility``, a trailing facility head goes too ("Silver Basin mine" → "silver basin").
