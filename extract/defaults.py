@@ -18,5 +18,20 @@ LEXICON_PATH: Path = DATA_DIR / "lexicon.json"
 
 #: Texts per spaCy batch: large enough for throughput, small enough for memory (see bench/).
 BATCH_SIZE: int = 32
+#: The reader of each file suffix found in a folder or matched by a glob (a file named on its own is read
+#: by its suffix too, and as plain text when the suffix is none of these).
+INPUT_FORMATS: dict[str, str] = {
+    ".txt": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".jsonl": "jsonl",
+}
 #: File suffixes read as documents.
-TEXT_SUFFIXES: tuple[str, ...] = (".txt",)
+TEXT_SUFFIXES: tuple[str, ...] = tuple(INPUT_FORMATS)
+#: Bytes looked at to tell a binary file from text.
+SNIFF_BYTES: int = 8192
+#: Encodings preferred, in this order, when detection finds several that fit equally well (English news is
+#: far more often Windows-1252 than Central European).
+PREFERRED_ENCODINGS: tuple[str, ...] = ("cp1252", "latin_1", "iso8859_15")

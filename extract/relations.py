@@ -136,7 +136,8 @@ def _load_rules(directory: str) -> tuple[Rule, ...]:
 TG_TYPES = ("Person", "Organization", "Place", "Facility", "Event", "Title")
 
 
-def _label(tg: str) -> str:
+def entity_label(tg: str) -> str:
+    """The native entity label a merged mention carries for type ``tg`` ("Person" → "TG_PERSON")."""
     return f"TG_{tg.upper()}"
 
 
@@ -151,9 +152,9 @@ def _compile_element(element: dict) -> dict:
         out["_"] = rest
     value = ext["tg"]
     if isinstance(value, str):
-        out["ENT_TYPE"] = _label(value) if value else {"NOT_IN": [_label(t) for t in TG_TYPES]}
+        out["ENT_TYPE"] = entity_label(value) if value else {"NOT_IN": [entity_label(t) for t in TG_TYPES]}
     elif isinstance(value, dict):
-        out["ENT_TYPE"] = {op: [_label(t) if t else "" for t in items] for op, items in value.items()}
+        out["ENT_TYPE"] = {op: [entity_label(t) if t else "" for t in items] for op, items in value.items()}
     else:
         msg = f'Unsupported tg test {value!r}: use a type name, "", or {{"IN": [...]}} / {{"NOT_IN": [...]}}.'
         raise InputError(msg)
@@ -579,7 +580,7 @@ def merge_mentions(doc: Doc, spans: list[tuple[int, int, str, str, str]]) -> Doc
     with doc.retokenize() as retokenizer:
         for start, end, tg, key, title in kept:
             span = doc[start:end]
-            attrs = {"_": {"tg": tg, "ent": key, "title": title}, "ENT_TYPE": _label(tg), "ENT_IOB": 3}
+            attrs = {"_": {"tg": tg, "ent": key, "title": title}, "ENT_TYPE": entity_label(tg), "ENT_IOB": 3}
             if end - start > 1:
                 attrs["LEMMA"] = span.text.lower()
                 if tg != "Title" and tg != "Event":

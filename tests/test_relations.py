@@ -12,11 +12,11 @@ import json
 
 import pytest
 import spacy
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 import extract.components  # noqa: F401 - registers the token extensions ._.tg, ._.ent, ._.title
 from extract.lexicon import load_lexicon
-from extract.relations import SIGNATURES, SYMMETRIC, RelationMatcher, load_rules, trim_span
+from extract.relations import SIGNATURES, SYMMETRIC, RelationMatcher, entity_label, load_rules, trim_span
 from ontology import RELATIONS, SYMMETRIC_RELATIONS
 from ontology.errors import InputError
 
@@ -146,6 +146,7 @@ def merged_doc(rows):
         token._.tg, token._.ent = row[1], row[2]
         if row[1] == "Title":
             token._.title = row[0]
+    doc.set_ents([Span(doc, i, i + 1, label=entity_label(row[1])) for i, row in enumerate(rows) if row[1]])
     return doc
 
 
