@@ -55,6 +55,10 @@ class Lexicon:
     based_words: frozenset[str]
     org_apposition_nouns: frozenset[str]
     department_words: frozenset[str]
+    place_name_heads: dict[str, str]
+    fund_words: frozenset[str]
+    junk_names: frozenset[str]
+    corporate_titles: frozenset[str]
 
 
 @lru_cache(maxsize=4)

@@ -98,6 +98,10 @@ def head_type(words: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
     if len(words) >= 2 and phrase in lex.org_phrases:
         return "Organization", lex.org_phrases[phrase]
     last = words[-1].lower().strip(".,")
+    if len(words) >= 2 and last in lex.place_name_heads:
+        return "Place", lex.place_name_heads[last]
+    if len(words) >= 2 and last == "facility" and words[-2].lower() in lex.fund_words:
+        return "Organization", "GovernmentBody"  # "Critical Minerals Facility": a financing programme
     if len(words) >= 2 and last in lex.facility_heads:
         return "Facility", lex.facility_heads[last]
     if len(words) >= 2 and last in lex.org_heads:
@@ -183,6 +187,17 @@ def named_event(doc: Doc, start: int, end: int, lex: Lexicon) -> str | None:
     return lex.named_event_heads[low] or "Meeting"
 
 
+_CODE = re.compile(r"^(?:[A-Z][a-z]?){2,}$|\d")  # NdPr, NdFeB (element symbols), tickers and codes with digits
+
+
+def is_junk(text: str, lex: Lexicon) -> bool:
+    """Not a name: boilerplate ("END", "Media Release"), element formulas ("NdPr"), codes ("600896.SS")."""
+    t = text.strip()
+    if t.lower() in lex.junk_names:
+        return True
+    return " " not in t and bool(_CODE.search(t)) and not t.isupper() or bool(re.search(r"\d", t) and "." in t)
+
+
 def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
     """ "Zhang, Party Secretary" tagged as one name: the parts around commas, less those that start with a title."""
     parts, begin = [], start
@@ -231,6 +246,13 @@ def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, ou
             out.append(Candidate(start, generic_end, "Organization", subtype, "generic", None, True, 0.8))
             _clean_ner_part(doc, generic_end + 1, end, etype, lex, out, titles)
             return
+    if etype == "Organization" and end - start >= 2 and is_title_head(doc[end - 1], lex):
+        k = end - 1
+        while k > start and is_title_word(doc[k - 1], lex):
+            k -= 1
+        if k > start and is_post(doc[k:end], lex):  # "Hanil Chief Executive" (Officer Choi): a name, then a post
+            titles.append(TitleCue(k, end, doc[k:end].text))
+            end = k
     if etype in {"Person", "Organization"}:
         split = _split_fused_title(doc, start, end, lex, min_name=1 if etype == "Person" else 2)
         if split is not None:
@@ -241,7 +263,7 @@ def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, ou
             start, end = person
             etype = "Person"
     words = [t.text for t in doc[start:end]]
-    if not any(_ALPHA.search(w) for w in words):
+    if not any(_ALPHA.search(w) for w in words) or is_junk(doc[start:end].text, lex):
         return
     evidence = head_type(words, lex)
     subtype = None
@@ -395,7 +417,11 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
                 k -= 1
             if k < j and k > 0 and _name_word(doc[k - 1]):
                 j = k
-        while j > 0 and (_name_word(doc[j - 1]) or _hyphen_part(doc, j - 1)) and "\n" not in doc[j - 1].whitespace_:
+        while (
+            j > 0
+            and "\n" not in doc[j - 1].whitespace_
+            and (_name_word(doc[j - 1]) or _hyphen_part(doc, j - 1) or _inner_and(doc, j - 1, lex))
+        ):
             j -= 1
         while j < i and not is_capitalised(doc[j]):
             j += 1
@@ -437,6 +463,24 @@ def _government(doc: Doc, i: int) -> tuple[int, int] | None:
         if end > k:
             return i, end
     return None
+
+
+def _inner_and(doc: Doc, i: int, lex: Lexicon) -> bool:
+    """ "Supervision *and* Administration Commission": "and" between two words of one name, not between two names
+    (the word before it is no head noun: "Jiusan Society and Baogang Group" are two)."""
+    if doc[i].lower_ not in {"and", "&"} or i == 0 or i + 1 >= len(doc):
+        return False
+    before, after = doc[i - 1], doc[i + 1]
+    low = before.lower_
+    return (
+        is_capitalised(before)
+        and before.is_alpha
+        and is_capitalised(after)
+        and low not in lex.org_heads
+        and low not in lex.facility_heads
+        and low not in lex.legal_suffixes
+        and before.ent_type_ not in {"PERSON", "GPE", "NORP"}
+    )
 
 
 def _hyphen_part(doc: Doc, i: int) -> bool:

