@@ -340,6 +340,12 @@ def _raw_agents(verb: Token, depth: int = 0) -> list[Token]:
         if agents:
             return agents
         return []
+    if verb.dep_ == "acl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children):
+        # "signed an offtake agreement to sell ...", "won contracts to supply ...": whoever signed or won
+        governor = verb.head.head
+        if verb.head.dep_ in {"dobj", "pobj", "attr"} and governor.pos_ in {"VERB", "AUX"}:
+            return _raw_agents(governor, depth + 1)
+        return []
     if verb.dep_ in {"acl", "relcl"}:
         return [verb.head]  # "companies operating mines": the noun is the agent
     if verb.dep_ in {"conj", "xcomp", "advcl"} and verb.head is not verb:
@@ -402,6 +408,12 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                     nxt.append(t.doc[k])
             elif step == "nearest-org":
                 nxt.extend(_nearest_org(t))
+            elif step == "nearest-org-or-company":
+                nxt.extend(_nearest_org(t) or (_main_company(t) if _corporate(t, lex) else []))
+            elif step == "poss":
+                nxt.extend(c for c in t.children if c.dep_ == "poss")
+            elif step == "oprd":
+                nxt.extend(c for c in t.children if c.dep_ in {"oprd", "attr"})
             elif step.startswith("prep:"):
                 preps = set(step[5:].split("|"))
                 found = _prep_objects(t, preps)
@@ -426,6 +438,35 @@ def _nearest_org(token: Token) -> list[Token]:
     return []
 
 
+def _corporate(title: Token, lex: Lexicon) -> bool:
+    """Is this post a company post ("CEO", "managing director"), which belongs to the company the text is about?"""
+    before = title.doc[title.i - 1] if title.i > 0 else None
+    if before is not None and (before._.tg == "Place" or before.ent_type_ == "NORP" or before.tag_ == "NNP"):
+        return False  # "U.S. President X", "Australian Prime Minister X": a national post
+    words = " ".join(w for w in (title._.title or title.text).lower().split() if w not in {"and", "&", "the"})
+    return any(t in words for t in lex.corporate_titles) and not any(
+        w in words for w in ("minister", "secretary of", "senator", "governor", "mayor", "ambassador", "commissioner")
+    )
+
+
+def _main_company(token: Token) -> list[Token]:
+    """The organisation the text names most (a token of it before ``token``, or after if none is before)."""
+    doc = token.doc
+    counts: dict[str, int] = {}
+    first: dict[str, Token] = {}
+    for t in doc:
+        if t._.tg == "Organization" and t._.ent:
+            counts[t._.ent] = counts.get(t._.ent, 0) + 1
+            if t._.ent not in first or (first[t._.ent].i > token.i and t.i < token.i):
+                first[t._.ent] = t
+    if not counts:
+        return []
+    best = max(counts, key=lambda k: (counts[k], -first[k].i))
+    if sum(1 for v in counts.values() if v == counts[best]) > 1 and counts[best] < 2:
+        return []
+    return [first[best]]
+
+
 def _recent_event(token: Token) -> list[Token]:
     """The event told of last before ``token`` (within the document): "Zhou attended and gave guidance"."""
     for i in range(token.i - 1, -1, -1):
@@ -435,11 +476,17 @@ def _recent_event(token: Token) -> list[Token]:
 
 
 def _its(token: Token) -> list[Token]:
-    """The organisation "its" refers to: the nearest organisation before it in the sentence, else the sentence's."""
+    """The organisation "it"/"its" refers to: the subject (else the last) organisation before it in its sentence;
+    at the start of a sentence, the subject organisation of the sentence before."""
     start, _ = sentence_of(token)
     before = [t for t in token.doc[start : token.i] if t._.tg == "Organization"]
     if before:
         return [before[0] if before[0].dep_.startswith("nsubj") else before[-1]]
+    if start > 0:
+        prev_start, _ = sentence_of(token.doc[start - 1])
+        subjects = [t for t in token.doc[prev_start:start] if t._.tg == "Organization" and t.dep_.startswith("nsubj")]
+        if subjects:
+            return [subjects[0]]
     return []
 
 
@@ -473,6 +520,10 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
             nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
             if nxt is not None and nxt._.tg == "Person":
                 add(nxt)
+                if conjuncts:  # "attended by Minister A, Secretary B and CEO C"
+                    for c in nxt.conjuncts:
+                        for t in expand([c], lex, depth + 1, conjuncts=False):
+                            add(t)
             continue
         if token.lemma_ in {"headquarters", "headquarter", "office", "offices", "premises", "campus", "hq"}:
             for t in expand(_prep_objects(token, {"in", "at"}), lex, depth + 1):
