@@ -202,7 +202,7 @@ def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int
     """ "Zhang, Party Secretary" tagged as one name: the parts around commas, less those that start with a title."""
     parts, begin = [], start
     for i in range(start, end + 1):
-        if i == end or doc[i].text == ",":
+        if i == end or doc[i].text in {",", "(", ")"}:  # "State Administration for Market Regulation (SAMR"
             if begin < i:
                 parts.append((begin, i))
             begin = i + 1
@@ -472,6 +472,8 @@ def _inner_and(doc: Doc, i: int, lex: Lexicon) -> bool:
         return False
     before, after = doc[i - 1], doc[i + 1]
     low = before.lower_
+    if doc[i].ent_iob_ != "I" and not _public_body_ahead(doc, i, lex):
+        return False  # "Kestrel Dynamics and Borealis Rare Metals": two companies
     return (
         is_capitalised(before)
         and before.is_alpha
@@ -481,6 +483,37 @@ def _inner_and(doc: Doc, i: int, lex: Lexicon) -> bool:
         and low not in lex.legal_suffixes
         and before.ent_type_ not in {"PERSON", "GPE", "NORP"}
     )
+
+
+_PUBLIC_HEADS = {
+    "commission",
+    "committee",
+    "ministry",
+    "department",
+    "office",
+    "administration",
+    "bureau",
+    "agency",
+    "council",
+    "federation",
+    "association",
+    "chamber",
+    "institute",
+    "academy",
+    "society",
+    "league",
+    "board",
+}
+
+
+def _public_body_ahead(doc: Doc, i: int, lex: Lexicon) -> bool:
+    """Does the name continue after token ``i`` to a public body's head ("... and Administration Commission")?"""
+    for k in range(i + 1, min(len(doc), i + 6)):
+        if doc[k].lower_ in _PUBLIC_HEADS:
+            return True
+        if not is_capitalised(doc[k]):
+            return False
+    return False
 
 
 def _hyphen_part(doc: Doc, i: int) -> bool:
