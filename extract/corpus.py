@@ -104,7 +104,8 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
             for x, e in members:
                 merges.append(Merge(links[(x.document.id, e.key)], e.name, "cross-document", 0.9, x.document.id))
     relations.sort(key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start))
-    merges = sorted(set(merges), key=lambda m: (m.entity, m.document, m.surface, m.rule))
+    # every field in the key: a set's order changes from one process to the next (hash randomisation)
+    merges = sorted(set(merges), key=lambda m: (m.entity, m.document, m.surface, m.rule, m.confidence))
     return Corpus(extractions, tuple(entities), tuple(relations), tuple(merges), links)
 
 

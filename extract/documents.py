@@ -110,11 +110,27 @@ def document_from_text(
     if published is None:
         published = find_published_date(text)
     if title is None:
-        first = text.strip().splitlines()[0].strip() if text.strip() else ""
-        title = first[:200] or None
+        title = _title_line(text)
     path_digest = hashlib.sha256(path.encode("utf-8")).hexdigest()[:8]
     doc_id = f"{slugify(name if name is not None else Path(path).stem)}-{path_digest}"
     return Document(id=doc_id, path=path, text=text, sha256=digest, title=title, published=published, url=url)
+
+
+_HEADINGS = {"highlights", "summary", "key points", "key takeaways", "update", "breaking", "analysis"}
+
+
+def _title_line(text: str) -> str | None:
+    """The first line that is not a section heading ("Highlights") or a bullet: the article's title, if any."""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower().rstrip(":") in _HEADINGS:
+            continue
+        if line.startswith(("- ", "* ", "\u2022")):
+            return None
+        return line[:200]
+    return None
 
 
 def find_published_date(text: str) -> str | None:

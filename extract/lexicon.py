@@ -59,6 +59,8 @@ class Lexicon:
     fund_words: frozenset[str]
     junk_names: frozenset[str]
     corporate_titles: frozenset[str]
+    east_asian_surnames: frozenset[str]
+    given_names: frozenset[str]
 
 
 @lru_cache(maxsize=4)

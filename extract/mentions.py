@@ -198,6 +198,30 @@ def is_junk(text: str, lex: Lexicon) -> bool:
     return " " not in t and bool(_CODE.search(t)) and not t.isupper() or bool(re.search(r"\d", t) and "." in t)
 
 
+def looks_like_person(words: list[str], lex: Lexicon) -> bool:
+    """Two or three capitalised words opening with a family name written first ("Mo Xiaofang", "Choi Min-jun") or
+    with a common given name ("Donald Trump").
+
+    Examples
+    --------
+    >>> from extract.lexicon import load_lexicon
+    >>> lex = load_lexicon()
+    >>> looks_like_person(["Mo", "Xiaofang"], lex), looks_like_person(["Jarrah", "Securities"], lex)
+    (True, False)
+    """
+    names = [w for w in words if w not in {"-", "\u2010"}]
+    if not 2 <= len(names) <= 4 or not all(
+        w[:1].isupper() and w.replace("-", "").replace(".", "").isalpha() for w in names
+    ):
+        return False
+    first, last = names[0].lower(), names[-1].lower()
+    if last in lex.org_heads or last in lex.facility_heads or last in lex.place_name_heads:
+        return False
+    if first in lex.east_asian_surnames:
+        return len(names) <= 3 and all(len(w) <= 12 for w in names)
+    return first in lex.given_names
+
+
 def _comma_parts(doc: Doc, start: int, end: int, lex: Lexicon) -> list[tuple[int, int]]:
     """ "Zhang, Party Secretary" tagged as one name: the parts around commas, less those that start with a title."""
     parts, begin = [], start
@@ -271,7 +295,9 @@ def _clean_ner_part(doc: Doc, start: int, end: int, etype: str, lex: Lexicon, ou
     if evidence is not None and not (etype == "Place" and evidence[0] == "Organization" and len(words) < 2):
         etype, subtype = evidence
         strong = True
-    if evidence is None and start > 0 and is_title_head(doc[start - 1], lex) and 2 <= len(words) <= 4:
+    if evidence is None and looks_like_person(words, lex):
+        etype = "Person"  # "Mo Xiaofang", "Choi Min-jun", "Donald Trump"
+    elif evidence is None and start > 0 and is_title_head(doc[start - 1], lex) and 2 <= len(words) <= 4:
         etype = "Person"  # "chief executive Marcus Ellery": a name right after a post is a person
     if etype == "Person" and (len(words) == 1 and words[0].isupper()):
         etype = "Organization"  # an all-capitals single token is an acronym, not a person
