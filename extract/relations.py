@@ -537,6 +537,11 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
             for t in _its(token):  # "the Kalgoorlie plant, which it also operates": the organisation named before
                 add(t)
             continue
+        # "X is a central state-owned enterprise (under SASAC)": the predicate noun stands for the subject
+        if token.dep_ in {"attr", "acomp"} and token.head.lemma_ in {"be", "become", "remain"}:
+            for t in expand([c for c in token.head.children if c.dep_ in {"nsubj", "nsubjpass"}], lex, depth + 1):
+                add(t)
+            continue
         # "the organization" as an apposition of an entity, or with an entity as its apposition
         if token.dep_ == "appos" and token.head._.ent:
             add(token.head)
