@@ -933,7 +933,13 @@ def headline_lines(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         words = [w for w in line.split() if w[:1].isalpha()]
         content = [w for w in words if w.lower() not in _SMALL_WORDS]
-        if len(words) >= 3 and not line.rstrip().endswith((".", ":", "?", "!", "\u201d", '"')) and content:
+        label = ":" in line.split(" ", 1)[0]  # "Source: Baogang Daily, July 11, 2025" is a byline, not a headline
+        if (
+            len(words) >= 3
+            and not label
+            and not line.rstrip().endswith((".", ":", "?", "!", "\u201d", '"'))
+            and content
+        ):
             capitalised = sum(1 for w in content if w[0].isupper())
             if capitalised / len(content) >= 0.75:
                 spans.append((pos, pos + len(line)))
