@@ -439,7 +439,16 @@ def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
         j = i
         if is_fac:  # "the Clover Flat lithium hydroxide refinery": common nouns between the name and its head
             k = j
-            while k > 0 and i - k < 4 and doc[k - 1].is_lower and doc[k - 1].pos_ in {"NOUN", "ADJ", "PROPN"}:
+            while (
+                k > 0
+                and i - k < 5
+                and (
+                    doc[k - 1].is_lower
+                    and doc[k - 1].pos_ in {"NOUN", "ADJ", "PROPN", "VERB"}
+                    or doc[k - 1].text in {"-", "\u2013"}
+                    and not doc[k - 1].whitespace_
+                )
+            ):
                 k -= 1
             if k < j and k > 0 and _name_word(doc[k - 1]):
                 j = k
@@ -708,6 +717,79 @@ def event_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]
     return [c for c in out if not any(o is not c and o.start <= c.start and c.end <= o.end for o in out)]
 
 
+def facility_candidates(doc: Doc, lex: Lexicon, taken: set[int], names: list[Candidate]) -> list[Candidate]:
+    """Unnamed but specific facilities: "its separation plant in Saskatoon", "a gallium recovery plant in Pryor".
+
+    A facility noun counts when it is someone's ("its", "Acme's") or placed ("in Saskatoon"); its ``alias_of`` is
+    the name the text may also use ("Saskatoon plant"), so resolution can join the two.
+    """
+    places = {c.start: c for c in names if c.type == "Place"}
+    org_tokens = {i for c in names if c.type == "Organization" for i in range(c.start, c.end)}
+    facility_tokens = {i for c in names if c.type == "Facility" for i in range(c.start, c.end)}
+    out = []
+    for token in doc:
+        low = token.lower_
+        if low not in lex.facility_heads or not token.is_lower or token.i in taken or token.pos_ != "NOUN":
+            continue
+        if low in {
+            "site",
+            "sites",
+            "facility",
+            "complex",
+            "centre",
+            "center",
+            "hub",
+            "park",
+            "port",
+            "works",
+            "project",
+        }:
+            continue  # too general to name one place on their own
+        start = token.i
+        while (
+            start > 0
+            and token.i - start < 4
+            and doc[start - 1].is_lower
+            and doc[start - 1].i not in taken
+            and (
+                doc[start - 1].pos_ in {"NOUN", "ADJ", "VERB"}
+                and doc[start - 1].dep_ in {"compound", "amod", "nmod"}
+                or doc[start - 1].lower_ in {"and", "-"}
+            )
+        ):
+            start -= 1
+        while start < token.i and doc[start].lower_ in {"and", "-"}:
+            start += 1
+        while start < token.i and doc[start].tag_ in {"JJS", "JJR"}:
+            start += 1  # "largest", "bigger": not part of a name
+        det = doc[start - 1] if start > 0 else None
+        owner = doc[start - 2] if start > 1 else None
+        owned = det is not None and (
+            det.lower_ in {"its", "their"}
+            or det.text in {"'s", "\u2019s"}
+            and owner is not None
+            and owner.i in org_tokens
+        )
+        place = None
+        named = False
+        for child in token.rights:
+            if child.dep_ == "prep" and child.lower_ in {"in", "at", "near", "of"}:
+                for pobj in child.children:
+                    hit = next((c for k, c in places.items() if c.start <= pobj.i < c.end), None)
+                    if hit is not None and child.lower_ != "of":
+                        place = doc[hit.start : hit.end].text
+                    named = named or pobj.i in facility_tokens  # "the deposit at Bayan Obo" is Bayan Obo
+        if named or not (owned or place):
+            continue
+        alias = f"{place} {low}" if place else None
+        out.append(
+            Candidate(
+                start, token.i + 1, "Facility", lex.facility_heads[low], "facility-np", None, False, 0.6, alias_of=alias
+            )
+        )
+    return out
+
+
 def reference_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]:
     """ "the company", "the group", "the firm": references resolved later to the organisation meant."""
     out = []
@@ -784,8 +866,10 @@ def find_mentions(
     taken = {i for c in names for i in range(c.start, c.end)} | {i for t in titles for i in range(t.start, t.end)}
     events = event_candidates(doc, lex, taken)
     taken |= {i for c in events for i in range(c.start, c.end)}
+    plants = facility_candidates(doc, lex, taken, names)
+    taken |= {i for c in plants for i in range(c.start, c.end)}
     refs = reference_candidates(doc, lex, taken)
-    allc = sorted(names + events + refs, key=lambda c: (c.start, c.end))
+    allc = sorted(names + events + plants + refs, key=lambda c: (c.start, c.end))
     allc = drop_headline_debris(doc, allc)
     titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
     allc = _national_posts(doc, allc, titles)

@@ -202,7 +202,7 @@ def resolve(
         origin = cands[i].alias_of
         if origin and origin in by_text and uf.find(by_text[origin]) != uf.find(i):
             uf.union(by_text[origin], i)
-            rule.setdefault(i, ("short-form", 0.75))
+            rule.setdefault(i, ("facility-place" if cands[i].source == "facility-np" else "short-form", 0.75))
 
     # 3. acronyms
     by_end = {cands[i].end: i for i in names}
@@ -490,6 +490,10 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
     for m in sorted(members, key=lambda m: cands[m].start):
         if text[m] not in surfaces:
             surfaces.append(text[m])
+    for m in members:  # "its separation plant in Saskatoon" is also "the Saskatoon plant"
+        alias = cands[m].alias_of
+        if cands[m].source == "facility-np" and alias and alias not in surfaces:
+            surfaces.append(alias)
     if entry is not None:
         name = entry.name
     else:
