@@ -78,7 +78,6 @@ def load_lexicon(path: Path = LEXICON_PATH) -> Lexicon:
     return Lexicon(**kwargs)
 
 
-@lru_cache(maxsize=4)
 def load_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
     """Read a gazetteer JSONL file: one ``{"name", "type", "subtype", "aliases", "qid"}`` object per line.
 
@@ -87,12 +86,24 @@ def load_gazetteer(path: Path = GAZETTEER_PATH) -> tuple[GazetteerEntry, ...]:
     InputError
         On a line that is not valid JSON or lacks ``name``/``type``; the message gives the line number.
     """
+    path = Path(path)
+    if not path.is_file():
+        msg = f"Gazetteer file {str(path)!r} does not exist. Name a JSONL file of entries."
+        raise InputError(msg)
+    return _load_gazetteer(str(path), path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _load_gazetteer(path: str, stamp: int = 0) -> tuple[GazetteerEntry, ...]:  # stamp: re-read a changed file
     entries = []
     for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         try:
             row = json.loads(line)
+            if row["type"] not in TYPE_TO_LABEL:
+                msg = f"{path}:{number}: type {row['type']!r} is not one of {', '.join(TYPE_TO_LABEL)}."
+                raise InputError(msg)
             entries.append(
                 GazetteerEntry(
                     name=row["name"],

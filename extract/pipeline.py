@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
@@ -68,11 +69,31 @@ class Extractor:
         gazetteer: bool = True,
         rules: tuple[Rule, ...] | None = None,
         batch_size: int = BATCH_SIZE,
+        gazetteer_files: tuple[Path, ...] = (),
+        rule_dirs: tuple[Path, ...] = (),
     ) -> Extractor:
-        """Load the model (see :func:`extract.model.load_model`) and the bundled data."""
+        """Load the model (see :func:`extract.model.load_model`) and the bundled data.
+
+        Parameters
+        ----------
+        gazetteer
+            Use the bundled gazetteer (``--no-gazetteer`` turns it off; extra files still count).
+        rules
+            Rules to use instead of the bundled ones.
+        gazetteer_files
+            Extra gazetteer JSONL files, added to the bundled one (``build --gazetteer-file``).
+        rule_dirs
+            Extra folders of rule files, added to the bundled rules (``build --rules``). A rule id that repeats
+            one already loaded is an error: rename the rule.
+        """
         entries = load_gazetteer() if gazetteer else ()
-        nlp = build_pipeline(model, gazetteer=gazetteer, entries=entries)
-        return cls(nlp, load_lexicon(), entries, rules if rules is not None else load_rules(), batch_size)
+        for extra in gazetteer_files:
+            entries = entries + load_gazetteer(Path(extra))
+        nlp = build_pipeline(model, gazetteer=bool(entries), entries=entries)
+        all_rules = rules if rules is not None else load_rules()
+        for folder in rule_dirs:
+            all_rules = all_rules + load_rules(Path(folder))
+        return cls(nlp, load_lexicon(), entries, all_rules, batch_size)
 
     @property
     def model(self) -> str:

@@ -110,11 +110,16 @@ def load_rules(directory: Path = PATTERNS_DIR) -> tuple[Rule, ...]:
     InputError
         On a malformed rule, naming the file and the rule.
     """
-    return _load_rules(str(directory))
+    directory = Path(directory)
+    if not directory.is_dir():
+        msg = f"Rule folder {str(directory)!r} does not exist. Name a folder of *.json rule files."
+        raise InputError(msg)
+    stamp = tuple(sorted((p.name, p.stat().st_mtime_ns) for p in directory.glob("*.json")))
+    return _load_rules(str(directory), stamp)
 
 
 @lru_cache(maxsize=8)
-def _load_rules(directory: str) -> tuple[Rule, ...]:
+def _load_rules(directory: str, stamp: tuple = ()) -> tuple[Rule, ...]:  # stamp: re-read files that changed
     rules = []
     for path in sorted(Path(directory).glob("*.json")):
         try:
@@ -196,6 +201,12 @@ class RelationMatcher:
     """Runs the rules over a Doc whose mentions are merged into single tokens."""
 
     def __init__(self, vocab: Vocab, rules: Iterable[Rule], lex: Lexicon):
+        rules = list(rules)
+        ids = [r.id for r in rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            msg = f"Rule ids must be unique across all rule files; these appear twice: {', '.join(dupes)}. Rename them."
+            raise InputError(msg)
         self.rules = {r.id: r for r in rules}
         self.lex = lex
         self.matcher = Matcher(vocab, validate=True)

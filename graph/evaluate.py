@@ -585,6 +585,26 @@ class EvalResult:
         """The scored article, or None when the result covers several."""
         return self.documents[0] if len(self.documents) == 1 else None
 
+    def _repr_html_(self) -> str:
+        """A small HTML table for notebooks (names are escaped: they come from articles)."""
+        import html
+
+        e, r = self.entities, self.relations
+        rows = [
+            ("entities", e.tp, e.fp, e.precision, e.recall, e.f1),
+            ("relations", r.correct_triples, r.fp, r.precision, r.recall, r.f1),
+        ]
+        body = "".join(
+            f"<tr><td>{name}</td><td>{tp}</td><td>{fp}</td><td>{p:.3f}</td><td>{rc:.3f}</td><td>{f:.3f}</td></tr>"
+            for name, tp, fp, p, rc, f in rows
+        )
+        docs = html.escape(", ".join(self.documents))
+        return (
+            f"<table><caption>{docs} · roles {r.roles_found}/{r.roles_total}</caption>"
+            "<tr><th></th><th>correct</th><th>false pos.</th><th>precision</th><th>recall</th><th>F1</th></tr>"
+            f"{body}</table>"
+        )
+
     def relation_type(self, relation: str) -> RelationTypeScores:
         """Return the row of ``relation`` in :attr:`per_relation`.
 
