@@ -8,10 +8,11 @@ scores = evaluate(["gold.json"], "out")
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -19,11 +20,18 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Namespace
 
 from extract.corpus import Corpus, resolve_corpus
-from extract.documents import iter_input_files, read_document
+from extract.documents import FileRead, input_format, iter_input_files, parse_file, read_file
+from extract.executors import ExtractorSpec, batches, extractor_fingerprint, run_dask, run_local, run_processes
+from extract.lexicon import load_gazetteer
+from extract.model import find_model, installed_model_id
 from extract.pipeline import Extractor
+from extract.records import extraction_fingerprint
+from extract.relations import load_rules
 from extract.types import Document, Extraction
+from graph.cache import CACHE_DIR, ExtractionCache, cache_key
 from graph.io import write_bytes_atomic, write_json_atomic
 from graph.rdf import RunInfo, build_dataset, entity_iri, serialize_trig, union_graph
+from graph.store import write_store
 from ontology import ID, InputError, TiegraphError, load_ontology, load_shapes
 
 log = logging.getLogger("tiegraph")
@@ -38,7 +46,7 @@ def tiegraph_version() -> str:
 
 @dataclass(frozen=True)
 class BuildReport:
-    """What a build did; also written as ``DIR/report.json``."""
+    """What a build did; also written as ``DIR/report.json`` (all but ``out`` and ``warnings``)."""
 
     out: Path
     extracted: int
@@ -50,6 +58,13 @@ class BuildReport:
     failed: tuple[dict, ...] = ()
     unchanged: int = 0
     removed: int = 0
+    #: ``{"path", "warning"}`` of documents that were built but had something odd (a text that was not UTF-8).
+    warnings: tuple[dict, ...] = ()
+
+    @property
+    def documents(self) -> int:
+        """Documents in the graph: the ones extracted now and the unchanged ones taken from the cache."""
+        return self.extracted + self.unchanged
 
     @property
     def exit_code(self) -> int:
@@ -76,48 +91,87 @@ class BuildReport:
 
 
 @dataclass
-class _Inputs:
+class Inputs:
+    """The articles under a build's inputs, read, with what was skipped, failed or odd on the way."""
+
     documents: list[Document] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
     failed: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
 
 
-def read_inputs(inputs: Sequence[Path | str]) -> _Inputs:
-    """Read every article under ``inputs``; a bad file is recorded, never fatal."""
-    result = _Inputs()
+def read_inputs(inputs: Sequence[Path | str]) -> Inputs:
+    """Read every article under ``inputs`` (files, folders, globs); a bad file is recorded, never fatal.
+
+    Raises
+    ------
+    InputError
+        When an input does not exist (or a pattern matches nothing).
+    """
+    result = Inputs()
+    seen: dict[str, Path] = {}
     for file, rel in iter_input_files([Path(p) for p in inputs]):
-        try:
-            result.documents.append(read_document(file, rel))
-        except InputError as exc:
-            target = result.skipped if "empty" in str(exc) else result.failed
-            target.append({"path": rel, "reason" if target is result.skipped else "error": str(exc)})
-            log.warning("%s", exc)
-        except OSError as exc:
-            result.failed.append({"path": rel, "error": f"{rel}: cannot be read ({exc.strerror or exc})."})
-            log.warning("%s: cannot be read (%s)", rel, exc)
+        if _same_path_as_before(file, rel, seen, result.failed):
+            continue
+        read = read_file(file, rel)
+        result.documents.extend(read.documents)
+        _record_problems(read, result)
     return result
+
+
+def _same_path_as_before(file: Path, rel: str, seen: dict[str, Path], failed: list[dict]) -> bool:
+    """Whether ``rel`` is already the path of another input file (recorded as a failure of this one)."""
+    if rel not in seen:
+        seen[rel] = file
+        return False
+    error = (
+        f"{rel}: another input ({seen[rel]}) has the same path, so the two would be one document. "
+        "Pass the folder that holds both."
+    )
+    failed.append({"path": rel, "error": error})
+    log.warning("%s", error, extra={"document": rel})
+    return True
+
+
+def _record_problems(read: FileRead, into: Inputs, *, warnings: bool = True) -> None:
+    for p in read.skipped:
+        into.skipped.append({"path": p.path, "reason": p.message})
+        log.warning("skipped: %s", p.message, extra={"document": p.path})
+    for p in read.failed:
+        into.failed.append({"path": p.path, "error": p.message})
+        log.warning("failed: %s", p.message, extra={"document": p.path})
+    if warnings:
+        for p in read.warnings:
+            into.warnings.append({"path": p.path, "warning": p.message})
+            log.warning("%s", p.message, extra={"document": p.path})
 
 
 def extract_all(
     extractor: Extractor,
     documents: list[Document],
     failed: list[dict],
-    progress: Callable[[Document], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Extraction]:
-    """Run extraction over ``documents``; a document that fails is recorded in ``failed`` and skipped."""
-
-    def on_error(document: Document, exc: Exception) -> None:
-        failed.append(
-            {"path": document.path, "error": f"{document.path}: extraction failed ({type(exc).__name__}: {exc})."}
-        )
-        log.warning("%s: extraction failed: %s", document.path, exc)
-
+    """Run extraction over ``documents`` in this process; a document that fails is recorded in ``failed``."""
     out = []
-    for x in extractor.extract(documents, on_error=on_error):
-        out.append(x)
+    for outcome in run_local(documents, extractor):
+        if outcome.extraction is None:
+            failed.append({"path": outcome.path, "error": outcome.error})
+            log.warning("failed: %s", outcome.error, extra={"document": outcome.path})
+        else:
+            out.append(outcome.extraction)
         if progress is not None:
-            progress(x.document)
+            progress(len(out), len(documents))
     return out
+
+
+@dataclass
+class _Pending:
+    """A document to extract, the cache key it will be stored under, and the warnings of reading it."""
+
+    document: Document
+    key: str
+    warnings: tuple[str, ...] = ()
 
 
 def build(
@@ -129,18 +183,26 @@ def build(
     min_confidence: float = 0.0,
     base: str = str(ID),
     extractor: Extractor | None = None,
-    progress: Callable[[Document], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    jobs: int = 1,
+    executor: str = "local",
+    scheduler: str | None = None,
+    client=None,
+    cache: bool = True,
 ) -> BuildReport:
     """Build the knowledge graph of the articles under ``inputs`` into the folder ``out``.
 
     Writes ``graph.ttl`` (the whole graph), ``graph.trig`` (one named graph per document),
-    ``resolution.json`` (which surface forms became which entity, and by which rule) and
-    ``report.json``. Every file is written atomically; the same input gives the same bytes.
+    ``resolution.json`` (which surface forms became which entity, and by which rule), ``report.json``
+    and ``cache/`` (each document's extraction, so a rebuild into ``out`` parses only new and changed
+    documents). Every file is written atomically; the same input gives the same bytes, whatever the
+    executor, the number of jobs, and whether documents came from the cache.
 
     Parameters
     ----------
     inputs
-        Files and folders of articles (``.txt``).
+        Files, folders (searched recursively) and glob patterns of articles: ``.txt``, ``.md``, ``.html``,
+        ``.htm`` and ``.jsonl`` (one document per line).
     out
         Output folder, created if needed.
     model
@@ -152,48 +214,280 @@ def build(
         Leave out relation occurrences whose rule confidence is below this.
     base
         Namespace of entity and document IRIs.
+    extractor
+        An extractor already loaded (it runs in this process, with the local executor and one job).
+    progress
+        Called with ``(done, total)`` as documents are extracted (``total`` counts only those not cached).
+    jobs
+        Processes to extract with (local executor), or workers of the local Dask cluster.
+    executor
+        ``"local"`` (this machine) or ``"dask"`` (a Dask cluster: ``scheduler``, ``client`` or a local one).
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``), with ``executor="dask"``.
+    client
+        A ``distributed.Client`` to run on, with ``executor="dask"`` (left open).
+    cache
+        Reuse and update ``out/cache``; ``False`` extracts everything and leaves the cache alone.
+
+    Raises
+    ------
+    InputError
+        When an input does not exist, or nothing under the inputs is an article.
+    ModelNotFoundError
+        When documents need extracting and the model is not installed (here or on a worker).
     """
     started = time.perf_counter()
     out = Path(out)
-    read = read_inputs(inputs)
-    if not read.documents:
-        report = BuildReport(out, 0, 0, 0, "", time.perf_counter() - started, tuple(read.skipped), tuple(read.failed))
+    if executor not in ("local", "dask"):
+        msg = f"Unknown executor {executor!r}. Use 'local' or 'dask'."
+        raise ValueError(msg)
+    if scheduler and executor != "dask":
+        msg = "A Dask scheduler address needs executor='dask' (--executor dask)."
+        raise ValueError(msg)
+    if extractor is not None and (jobs > 1 or executor == "dask"):
+        msg = "An extractor object runs in this process only. Pass model= and gazetteer= to use jobs or Dask."
+        raise ValueError(msg)
+    files = list(iter_input_files([Path(p) for p in inputs]))
+    state = _BuildState(model, gazetteer, extractor, out / CACHE_DIR if cache else None)
+    read, hits, pending = _scan(files, state)
+    if not hits and not pending:
+        report = BuildReport(
+            out, 0, 0, 0, "", time.perf_counter() - started, _ordered(read.skipped), _ordered(read.failed)
+        )
         out.mkdir(parents=True, exist_ok=True)
         write_json_atomic(out / "report.json", report.to_dict())
         if not read.failed and not read.skipped:
-            msg = f"No articles found in {', '.join(map(str, inputs))}. Pass .txt files or folders that contain them."
+            msg = (
+                f"No articles found in {', '.join(map(str, inputs))}. "
+                "Pass .txt, .md, .html or .jsonl files, folders that hold them, or glob patterns."
+            )
             raise InputError(msg)
         return report
-    extractor = extractor or Extractor.load(model, gazetteer=gazetteer)
-    failed = list(read.failed)
-    extractions = extract_all(extractor, read.documents, failed, progress)
+    log.info("%d document(s) unchanged, %d to extract", len(hits), len(pending))
+    extracted = _extract(
+        state, pending, read.failed, progress, jobs=jobs, executor=executor, scheduler=scheduler, client=client
+    )
+    extractions = hits + extracted
     corpus = resolve_corpus(extractions, min_confidence=min_confidence)
-    run = RunInfo(tiegraph_version(), extractor.model, gazetteer)
+    run = RunInfo(tiegraph_version(), state.model_id, gazetteer)
     ns = Namespace(base)
     ds = build_dataset(
         [x.document for x in corpus.documents], list(corpus.entities), list(corpus.relations), run, base=ns
     )
     write_outputs(out, ds, corpus, base=ns)
+    removed = _update_cache(state, extractions, read)
     report = BuildReport(
         out,
-        len(extractions),
+        len(extracted),
         len(corpus.entities),
         len(corpus.relations),
-        extractor.model,
+        state.model_id,
         time.perf_counter() - started,
-        tuple(read.skipped),
-        tuple(failed),
+        _ordered(read.skipped),
+        _ordered(read.failed),
+        unchanged=len(hits),
+        removed=removed,
+        warnings=_ordered(read.warnings),
     )
     write_json_atomic(out / "report.json", report.to_dict())
     return report
 
 
+def _scan(files: list[tuple[Path, str]], state: _BuildState) -> tuple[Inputs, list[Extraction], list[_Pending]]:
+    """Read the input files: what the cache already holds, what is left to extract, and the problems met.
+
+    A file is cached by its bytes, so an unchanged one is not even decoded again; each record of a JSON Lines file
+    is cached on its own, by its fields.
+    """
+    read = Inputs()
+    hits: list[Extraction] = []
+    pending: list[_Pending] = []
+    seen: dict[str, Path] = {}
+    for file, rel in files:
+        if _same_path_as_before(file, rel, seen, read.failed):
+            continue
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            read.failed.append({"path": rel, "error": f"{rel}: cannot be read ({exc.strerror or exc})."})
+            log.warning("failed: %s: cannot be read (%s)", rel, exc, extra={"document": rel})
+            continue
+        if not data.strip() or input_format(rel) == "jsonl":
+            parsed = parse_file(data, rel)
+            _record_problems(parsed, read)
+            for document in parsed.documents:
+                key = state.key(document.path, _record_source(document))
+                cached = state.get(key)
+                _take(state, key, document, cached if cached and cached.document == document else None, hits, pending)
+            continue
+        key = state.key(rel, data)
+        cached = state.get(key)
+        if cached is not None and cached.document.path == rel:
+            for warning in cached.warnings:
+                read.warnings.append({"path": rel, "warning": warning})
+                log.warning("%s", warning, extra={"document": rel})
+            _take(state, key, cached.document, cached, hits, pending)
+            continue
+        parsed = parse_file(data, rel)
+        _record_problems(parsed, read)
+        notes = tuple(p.message for p in parsed.warnings)
+        for document in parsed.documents:
+            _take(state, key, document, None, hits, pending, notes)
+    return read, hits, pending
+
+
+def _update_cache(state: _BuildState, extractions: list[Extraction], read: Inputs) -> int:
+    """Record this build's documents in the cache, drop the entries of the others; the number of removed documents.
+
+    A document of the last build is removed when its path is neither built now nor failed or skipped now.
+    """
+    if state.cache is None:
+        return 0
+    previous = state.cache.previous()
+    current = {x.document.path: state.keys[x.document.path] for x in extractions}
+    gone = {p["path"] for p in (*read.failed, *read.skipped)}
+    state.cache.finish(dict(sorted(current.items())))
+    return len(set(previous) - set(current) - gone)
+
+
+class _BuildState:
+    """The extraction side of one build: the model's id and fingerprint (found without loading it), the cache."""
+
+    def __init__(self, model: str | None, gazetteer: bool, extractor: Extractor | None, folder: Path | None):
+        self.model = model
+        self.gazetteer = gazetteer
+        self.extractor = extractor
+        self.folder = folder
+        self.keys: dict[str, str] = {}  # document path -> cache key
+        self._cache: ExtractionCache | None = None
+        self._model_id: str | None = None
+        self._fingerprint: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        if self._model_id is None:
+            self._model_id = self.extractor.model if self.extractor is not None else installed_model_id(self.model)
+        return self._model_id
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            if self.extractor is not None:
+                self._fingerprint = extractor_fingerprint(self.extractor, gazetteer=self.gazetteer)
+            else:
+                entries = load_gazetteer() if self.gazetteer else ()
+                self._fingerprint = extraction_fingerprint(
+                    self.model_id, gazetteer=self.gazetteer, rules=load_rules(), entries=entries
+                )
+        return self._fingerprint
+
+    @property
+    def cache(self) -> ExtractionCache | None:
+        if self.folder is not None and self._cache is None:
+            self._cache = ExtractionCache(self.folder, self.fingerprint)
+        return self._cache
+
+    def key(self, path: str, source: bytes) -> str:
+        return cache_key(self.fingerprint, path, source)
+
+    def get(self, key: str) -> Extraction | None:
+        return self.cache.get(key) if self.cache is not None else None
+
+    def spec(self) -> ExtractorSpec:
+        return ExtractorSpec(find_model(self.model), self.gazetteer)
+
+
+def _take(
+    state: _BuildState,
+    key: str,
+    document: Document,
+    cached: Extraction | None,
+    hits: list[Extraction],
+    pending: list[_Pending],
+    notes: tuple[str, ...] = (),
+) -> None:
+    """Count ``document`` in: from the cache when ``cached`` is its record, else to be extracted."""
+    state.keys[document.path] = key
+    if cached is not None:
+        hits.append(cached)
+    else:
+        pending.append(_Pending(document, key, notes))
+
+
+def _record_source(document: Document) -> bytes:
+    """What a JSON Lines record's cache key is made of: every field of its document."""
+    fields = [document.path, document.text, document.title, document.published, document.url]
+    return json.dumps(fields, ensure_ascii=False).encode("utf-8")
+
+
+def _extract(
+    state: _BuildState,
+    pending: list[_Pending],
+    failed: list[dict],
+    progress: Callable[[int, int], None] | None,
+    *,
+    jobs: int,
+    executor: str,
+    scheduler: str | None,
+    client,
+) -> list[Extraction]:
+    """Extract the ``pending`` documents with the chosen executor, store each record in the cache, in order."""
+    if not pending:
+        return []
+    documents = [p.document for p in pending]
+    by_path = {p.document.path: p for p in pending}
+    if executor == "dask":
+        outcomes = run_dask(
+            documents, state.spec(), expected=state.fingerprint, scheduler=scheduler, client=client, workers=jobs
+        )
+    elif jobs > 1 and len(batches(documents, workers=jobs)) > 1:
+        outcomes = run_processes(documents, state.spec(), jobs=jobs, expected=state.fingerprint)
+    else:
+        if state.extractor is None:
+            state.extractor = Extractor.load(state.model, gazetteer=state.gazetteer)
+        outcomes = run_local(documents, state.extractor)
+    done: list[Extraction] = []
+    if progress is not None:
+        progress(0, len(pending))
+    for count, outcome in enumerate(outcomes, start=1):
+        if outcome.extraction is None:
+            failed.append({"path": outcome.path, "error": outcome.error})
+            log.warning("failed: %s", outcome.error, extra={"document": outcome.path})
+        else:
+            item = by_path[outcome.path]
+            extraction = replace(outcome.extraction, warnings=item.warnings)
+            if state.cache is not None:
+                state.cache.put(item.key, extraction)
+            done.append(extraction)
+        if progress is not None:
+            progress(count, len(pending))
+    return sorted(done, key=lambda x: x.document.path)
+
+
+def _ordered(rows: list[dict]) -> tuple[dict, ...]:
+    """``rows`` by path, lines of a JSON Lines file (``corpus.jsonl:12``) in line order."""
+
+    def order(row: dict) -> tuple:
+        path, _, line = row["path"].rpartition(":")
+        return (path, int(line), "") if line.isdigit() and path else (row["path"], 0, "")
+
+    return tuple(sorted(rows, key=order))
+
+
 def write_outputs(out: Path, ds: Dataset, corpus: Corpus, *, base: Namespace = ID) -> None:
-    """``graph.trig``, ``graph.ttl`` and ``resolution.json``, each atomically."""
+    """``graph.trig``, ``graph.ttl`` and ``resolution.json``, each atomically, then the store ``store/``."""
     out.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(out / "graph.trig", serialize_trig(ds))
-    write_bytes_atomic(out / "graph.ttl", union_graph(ds, base=base).serialize(format="turtle", encoding="utf-8"))
+    union = union_graph(ds, base=base)  # made once: graph.ttl and the analysis both read it
+    write_bytes_atomic(out / "graph.ttl", union.serialize(format="turtle", encoding="utf-8"))
     write_json_atomic(out / "resolution.json", resolution_audit(corpus, base=base))
+
+    # Analysis (graph.analysis, graph.viz): centrality.csv and the page graph.html, from the union graph.
+    from graph.analysis import write_analysis
+
+    write_analysis(out, union)
+    # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read, reloaded from graph.trig
+    write_store(out)
 
 
 def resolution_audit(corpus: Corpus, *, base: Namespace = ID) -> dict:
@@ -296,6 +590,7 @@ def evaluate(
 
 __all__ = [
     "BuildReport",
+    "Inputs",
     "TiegraphError",
     "ValidationResult",
     "build",

@@ -9,10 +9,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 
 from graph import api
 from ontology import TiegraphError
@@ -46,16 +50,78 @@ def main_callback(
 ) -> None:
     """tiegraph: articles in, an RDF knowledge graph with sentence-level provenance out."""
     _state["debug"] = debug
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING, format="%(levelname)s: %(message)s", stream=sys.stderr
+    level = logging.DEBUG if debug else logging.WARNING
+    handler = _ConsoleHandler(level)  # the handler's level too: libraries (Dask) log INFO on their own loggers
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    logging.basicConfig(level=level, handlers=[handler])
+
+
+class _ConsoleHandler(logging.Handler):
+    """Log records to stderr through the console the progress bar draws on, so the two never garble each other.
+
+    Problems with single documents (records with a ``document`` attribute) are left to the summary the build
+    command prints at the end, unless ``--debug`` asks for everything as it happens.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "document", None) and not _state["debug"]:
+            return
+        try:
+            err.print(self.format(record), markup=False, highlight=False)
+        except Exception:  # a log line must never break a build
+            self.handleError(record)
+
+
+class Executor(StrEnum):
+    """Where extraction runs."""
+
+    local = "local"
+    dask = "dask"
+
+
+class _RateColumn(ProgressColumn):
+    """Documents per second."""
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} docs/s" if speed else "… docs/s", style="progress.data.speed")
+
+
+@contextmanager
+def _progress_bar(enabled: bool):
+    """A ``progress(done, total)`` callback drawing a bar with documents/s and ETA on stderr, or ``None``."""
+    if not enabled:
+        yield None
+        return
+    columns = (
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _RateColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
     )
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = None
+
+        def update(done: int, total: int) -> None:
+            nonlocal task
+            if task is None:
+                task = bar.add_task("extracting", total=total)
+            bar.update(task, completed=done)
+
+        yield update
 
 
 @app.command("build")
 def build_cli(
     # fmt: off
-    inputs: list[Path] = Arg(..., help="Article files (.txt) or folders of them."),
-    out: Path = Opt(Path("out"), "--out", "-o", help="Output folder."),
+    inputs: list[Path] = Arg(
+        ...,
+        help="Articles: files, folders (searched recursively) or quoted glob patterns; .txt, .md, .html, "
+        ".htm, or .jsonl with one document per line.",
+    ),
+    out: Path = Opt(Path("out"), "--out", "-o", help="Output folder (rebuilding into it reuses OUT/cache)."),
     model: str | None = Opt(
         None,
         "--model",
@@ -66,27 +132,59 @@ def build_cli(
         0.0, "--min-confidence", min=0.0, max=1.0, help="Drop relations whose rule confidence is below this."
     ),
     base: str = Opt("https://w3id.org/tiegraph/id/", "--base", help="Namespace for entity and document IRIs."),
-    quiet: bool = Opt(False, "--quiet", "-q", help="Print nothing but errors."),
+    jobs: int = Opt(1, "--jobs", "-j", min=1, help="Extract with N processes (with --executor dask: N local workers)."),
+    executor: Executor = Opt(
+        Executor.local, "--executor", help="Run extraction here (local) or on a Dask cluster (dask)."
+    ),
+    scheduler: str | None = Opt(
+        None,
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler to run on (tcp://host:8786), with --executor dask; default: a local cluster.",
+    ),
+    quiet: bool = Opt(False, "--quiet", "-q", help="Print nothing but errors (no progress bar, no summary)."),
     # fmt: on
 ) -> None:
     """Extract entities and relations from INPUTS and write the graph to OUT.
 
-    Writes OUT/graph.ttl, OUT/graph.trig (one named graph per document), OUT/resolution.json
-    and OUT/report.json. Exit code 0 when all went well, 2 when some documents failed, 1 when
-    nothing could be built.
+    Writes OUT/graph.ttl, OUT/graph.trig (one named graph per document), OUT/resolution.json,
+    OUT/report.json and OUT/cache/. A rebuild into OUT extracts only new and changed documents and
+    gives the same graph as a clean build. Exit code 0 when all went well, 2 when some documents
+    failed, 1 when nothing could be built.
 
     Example: tiegraph build seeds/ --out out
     """
-    report = api.build(inputs, out, model=model, gazetteer=gazetteer, min_confidence=min_confidence, base=base)
-    if not quiet:
-        typer.echo(
-            f"Built {out}: {report.extracted} document(s), {report.entities} entities, {report.relations} relations "
-            f"({report.model}, {report.seconds:.1f} s)."
+    if scheduler and executor is not Executor.dask:
+        msg = "--scheduler names a Dask scheduler: add --executor dask."
+        raise TiegraphError(msg)
+    with _progress_bar(not quiet and err.is_terminal) as progress:
+        report = api.build(
+            inputs,
+            out,
+            model=model,
+            gazetteer=gazetteer,
+            min_confidence=min_confidence,
+            base=base,
+            jobs=jobs,
+            executor=executor.value,
+            scheduler=scheduler,
+            progress=progress,
         )
-        for f in report.failed:
-            err.print(f"failed: {f['error']}", markup=False, highlight=False)
-        for s in report.skipped:
-            err.print(f"skipped: {s['reason']}", markup=False, highlight=False)
+    for f in report.failed:
+        err.print(f"failed: {f['error']}", markup=False, highlight=False)
+    if quiet:
+        raise typer.Exit(report.exit_code)
+    counts = ""
+    if report.unchanged or report.removed:
+        counts = f"{report.extracted} extracted, {report.unchanged} unchanged, {report.removed} removed; "
+    typer.echo(
+        f"Built {out}: {report.documents} document(s), {report.entities} entities, {report.relations} relations "
+        f"({counts}{report.model}, {report.seconds:.1f} s)."
+    )
+    for s in report.skipped:
+        err.print(f"skipped: {s['reason']}", markup=False, highlight=False)
+    for w in report.warnings:
+        err.print(f"warning: {w['warning']}", markup=False, highlight=False)
     raise typer.Exit(report.exit_code)
 
 
@@ -143,6 +241,9 @@ def eval_cli(
 
 
 # command modules: each registers its commands on ``app`` when imported (one import per line, sorted)
+import graph.analysis_cli  # noqa: E402, F401
+import graph.query_cli  # noqa: E402, F401
+import graph.serve_cli  # noqa: E402, F401
 
 
 def main() -> None:
@@ -156,5 +257,7 @@ def main() -> None:
         sys.exit(1)
 
 
-if __name__ == "__main__":
-    main()
+if __name__ == "__main__":  # `python -m graph.cli`: import the module proper, so command modules register on it
+    from graph.cli import main as _main
+
+    _main()

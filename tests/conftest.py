@@ -130,3 +130,172 @@ def session_models(monkeypatch, extractor, extractor_plain):
         return extractor if gazetteer else extractor_plain
 
     monkeypatch.setattr(graph.api.Extractor, "load", load)
+
+
+MARKDOWN_ARTICLE = """---
+title: Coral Coast Minerals signs an offtake deal
+date: 2025-06-02
+url: https://news.example.com/coral-coast-offtake
+---
+# Coral Coast Minerals signs an *offtake* deal
+
+**Coral Coast Minerals** signed a binding offtake agreement with [Northfield Rare Metals Group](https://n.example)
+on Monday, the Perth-based company said.
+
+- Wang Lei, general manager of Coral Coast Minerals, called the deal `historic`.
+- Deliveries start in 2026.
+
+```
+<script>tracking()</script>
+```
+"""
+
+JSONL_FEED = (
+    '{"id": "feed-1", "text": "Harborview Lithium is based in Adelaide.\\n", "title": "Harborview", '
+    '"url": "https://feed.example/1", "published": "2025-05-01"}\n'
+    "\n"
+    '{"id": "feed-2", "text": "Meng Qiao, Chairman of Redgum Mining, spoke in Darwin.\\n"}\n'
+    "{this is not json\n"
+    '{"id": "feed-3", "text": "   "}\n'
+)
+
+
+@pytest.fixture(scope="session")
+def boilerplate_html(repo_root) -> Path:
+    """An HTML news page full of boilerplate (navigation, scripts, cookie banner, sidebar, comments, footer)."""
+    return repo_root / "tests" / "corpus" / "boilerplate.html"
+
+
+@pytest.fixture
+def mixed_corpus(tmp_path, boilerplate_html) -> Path:
+    """A folder of every kind of input: a good .txt, a binary, an empty and a Latin-1 file, an HTML page full of
+    boilerplate, a Markdown article and a JSON Lines feed with a bad and an empty line."""
+    folder = tmp_path / "mixed"
+    (folder / "web").mkdir(parents=True)
+    (folder / "good.txt").write_text(
+        "Northfield Rare Metals Group is based in Qingdao.\nZhao Minghui, its Chairman, spoke.\n", encoding="utf-8"
+    )
+    (folder / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "latin1.txt").write_bytes(
+        "Kéroual Nickel Group is based in Nouméa.\nJosé Ibáñez, its Chairman, met investors.\n".encode("latin-1")
+    )
+    (folder / "web" / "page.html").write_bytes(boilerplate_html.read_bytes())
+    (folder / "notes.md").write_text(MARKDOWN_ARTICLE, encoding="utf-8")
+    (folder / "feed.jsonl").write_text(JSONL_FEED, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def article_copies(repo_root) -> Callable:
+    """``article_copies(folder, n)``: copy the first ``n`` regression articles (tests/articles/*.txt) to ``folder``."""
+
+    def copy(folder: Path, n: int) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        sources = sorted((repo_root / "tests" / "articles").glob("*.txt"))[:n]
+        for source in sources:
+            (folder / source.name).write_bytes(source.read_bytes())
+        return [folder / s.name for s in sources]
+
+    return copy
+
+
+# --- the browser: Debian's headless Chromium through Playwright (tests/test_viz_browser.py) ---------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
+
+
+@pytest.fixture(scope="session")
+def chromium(tmp_path_factory) -> Callable:
+    """``chromium(bypass_csp=False)``: a Playwright browser context of /usr/bin/chromium with a fresh profile.
+
+    Contexts are made once per session and kept; ``bypass_csp=True`` gives one that ignores the pages'
+    Content-Security-Policy, to test that escaping alone keeps hostile text inert.
+    """
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        contexts: dict = {}
+
+        def context(*, bypass_csp: bool = False):
+            if bypass_csp not in contexts:
+                contexts[bypass_csp] = playwright.chromium.launch_persistent_context(
+                    str(tmp_path_factory.mktemp("chromium-profile")),
+                    executable_path=CHROMIUM,
+                    headless=True,
+                    args=list(CHROMIUM_ARGS),
+                    viewport={"width": 1280, "height": 800},
+                    bypass_csp=bypass_csp,
+                )
+            return contexts[bypass_csp]
+
+        yield context
+        for c in contexts.values():
+            c.close()
+
+
+@pytest.fixture
+def open_page(chromium) -> Callable:
+    """``open_page(path, bypass_csp=False) -> page``: a local page loaded with every other request aborted.
+
+    The page carries ``page.errors`` (console errors and uncaught exceptions) and ``page.blocked`` (the
+    URLs it tried to load besides its own file); it is closed after the test.
+    """
+    pages = []
+
+    def open_(path: Path, *, bypass_csp: bool = False):
+        url = Path(path).resolve().as_uri()
+        page = chromium(bypass_csp=bypass_csp).new_page()
+        pages.append(page)
+        page.errors, page.blocked = [], []
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+
+        def route(r):
+            if r.request.url == url:
+                r.continue_()
+            else:
+                page.blocked.append(r.request.url)
+                r.abort()
+
+        page.route("**/*", route)
+        page.goto(url)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
+
+
+# --- a build in miniature, without the model (tests/test_analysis.py, tests/test_analysis_cli.py) --------------
+
+
+@pytest.fixture(scope="session")
+def network_dataset(repo_root):
+    """``tests/data/network.trig``: five entities, four relations with assertions and evidence, two documents."""
+    from rdflib import Dataset
+
+    ds = Dataset()
+    ds.parse(repo_root / "tests" / "data" / "network.trig", format="trig")
+    return ds
+
+
+@pytest.fixture
+def network_build(tmp_path, network_dataset) -> Path:
+    """A build folder holding ``network.trig`` as ``graph.trig`` and its union as ``graph.ttl``."""
+    from rdflib import Graph
+
+    network_dataset.serialize(tmp_path / "graph.trig", format="trig")
+    union = Graph()
+    for s, p, o, _ in network_dataset.quads((None, None, None, None)):
+        union.add((s, p, o))
+    union.serialize(tmp_path / "graph.ttl", format="turtle")
+    return tmp_path

@@ -22,7 +22,7 @@ from ontology.errors import InputError
 pytestmark = pytest.mark.model
 
 SEED = "000_1feec59ddaec14d5.txt"
-OUTPUTS = ("graph.ttl", "graph.trig", "resolution.json", "report.json")
+OUTPUTS = ("graph.ttl", "graph.trig", "resolution.json", "report.json", "centrality.csv", "graph.html")
 CORE = {TG[c] for c in CORE_CLASSES}
 TG_RELATIONS = {TG[r] for r in RELATIONS}
 GOOD_ARTICLE = "Northfield Rare Metals Group is based in Qingdao.\nZhao Minghui, its Chairman, spoke.\n"
@@ -63,12 +63,14 @@ def test_build_leaves_no_temporary_files(seed_build, tmp_path, extractor, repo_r
     build([repo_root / "seeds"], tmp_path, extractor=extractor)
     build([repo_root / "seeds"], tmp_path, extractor=extractor)  # over an existing build
     for out in (seed_build.out, tmp_path):
-        assert sorted(p.name for p in out.iterdir()) == sorted(OUTPUTS)
+        assert sorted(p.name for p in out.iterdir()) == sorted((*OUTPUTS, "store", "cache"))
+        cached = sorted(p.relative_to(out / "cache").as_posix() for p in (out / "cache").rglob("*") if p.is_file())
+        assert cached[-1] == "manifest.json" and len(cached) == 2, cached  # one entry for the one document
 
 
 def test_build_is_deterministic(seed_build, tmp_path, extractor, repo_root):
     again = build([repo_root / "seeds"], tmp_path / "again", extractor=extractor)
-    for name in ("graph.ttl", "graph.trig", "resolution.json"):
+    for name in ("graph.ttl", "graph.trig", "resolution.json", "centrality.csv", "graph.html"):
         assert (again.out / name).read_bytes() == (seed_build.out / name).read_bytes(), name
 
 
@@ -197,19 +199,26 @@ def test_build_records_bad_files_and_builds_the_rest(tmp_path, extractor):
     folder = write_article_folder(tmp_path / "in")
     report = build([folder], tmp_path / "out", extractor=extractor)
     assert report.exit_code == 2
-    assert report.extracted == 1
+    assert report.extracted == 2  # the Latin-1 file is decoded (with a warning), never dropped
     assert report.skipped == ({"path": "empty.txt", "reason": "empty.txt: the file is empty."},)
     assert list(report.failed) == [
         {
             "path": "binary.txt",
             "error": "binary.txt: this looks like a binary file, not an article. Remove it from the input.",
         },
-        {"path": "latin1.txt", "error": "latin1.txt: not valid UTF-8 (byte 3). Convert it to UTF-8 and build again."},
     ]
+    assert report.warnings == (
+        {
+            "path": "latin1.txt",
+            "warning": "latin1.txt: not UTF-8; decoded as cp1252 (detected). "
+            "Convert it to UTF-8 to be sure of the text.",
+        },
+    )
     written = json.loads((tmp_path / "out" / "report.json").read_text(encoding="utf-8"))["documents"]
     assert written["failed"] == list(report.failed) and written["skipped"] == list(report.skipped)
     g = Graph().parse(tmp_path / "out" / "graph.ttl", format="turtle")
     assert list(g.subjects(TG.sourcePath, Literal("good.txt")))
+    assert list(g.subjects(TG.sourcePath, Literal("latin1.txt")))
     assert (None, RDFS.label, Literal("Northfield Rare Metals Group")) in g
 
 
@@ -223,10 +232,13 @@ def test_build_nothing_readable_exits_1(tmp_path, extractor):
 
 def test_build_folder_without_articles(tmp_path, extractor):
     (tmp_path / "in").mkdir()
-    (tmp_path / "in" / "notes.md").write_text("Not an article.", encoding="utf-8")
+    (tmp_path / "in" / "notes.csv").write_text("Not an article.", encoding="utf-8")
     with pytest.raises(InputError) as info:
         build([tmp_path / "in"], tmp_path / "out", extractor=extractor)
-    assert str(info.value) == f"No articles found in {tmp_path / 'in'}. Pass .txt files or folders that contain them."
+    assert str(info.value) == (
+        f"No articles found in {tmp_path / 'in'}. "
+        "Pass .txt, .md, .html or .jsonl files, folders that hold them, or glob patterns."
+    )
 
 
 # --- quality on the seed article -----------------------------------------------------------------------------
