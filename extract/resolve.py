@@ -273,41 +273,26 @@ def resolve(
             uf.union(hits.pop(), i)
             rule.setdefault(i, ("short-form", 0.7))
 
-    # 4b. "Australian" before a post stands for "the Australian government" of the same text
-    longest = _longest_names(names, text, uf)
-    for i in names:
-        if cands[i].source != "national-post":
-            continue
-        w = normalise(text[i])
-        for r, name in longest.items():
-            n = normalise(name).split()
-            if r != uf.find(i) and len(n) > 1 and n[0] == w and n[-1] in {"government", "administration", "cabinet"}:
-                uf.union(r, i)
-                rule.setdefault(i, ("national-post", 0.6))
-                break
+    # 4b. words before a post that stand for a body the text names: "Australian" Prime Minister (the Australian
+    # government), "Commerce" Secretary (the Department of Commerce); an unmatched department word is dropped later
+    def national(w: str, n: str) -> bool:
+        words = n.split()
+        return len(words) > 1 and words[0] == w and words[-1] in {"government", "administration", "cabinet"}
 
-    # 4c. "Commerce" before a post is the text's "Department of Commerce" (or dropped)
-    longest = _longest_names(names, text, uf)
-    for i in names:
-        if cands[i].source != "department-word":
-            continue
-        w = normalise(text[i])
-        for r, name in longest.items():
-            n = normalise(name)
-            if r != uf.find(i) and n in {
-                f"department of {w}",
-                f"ministry of {w}",
-                f"{w} department",
-                f"{w} ministry",
-                f"u.s. department of {w}",
-                f"us department of {w}",
-                f"united states department of {w}",
-                f"department of the {w}",
-                f"united states department of the {w}",
-            }:
-                uf.union(r, i)
-                rule.setdefault(i, ("department-word", 0.7))
-                break
+    def department(w: str, n: str) -> bool:
+        n = re.sub(r"^(u\.?s\.?|us|united states) ", "", n).replace("department of the ", "department of ")
+        return n in {f"department of {w}", f"ministry of {w}", f"{w} department", f"{w} ministry"}
+
+    for source, matches, confidence in (("national-post", national, 0.6), ("department-word", department, 0.7)):
+        longest = _longest_names(names, text, uf)
+        for i in names:
+            if cands[i].source != source:
+                continue
+            w = normalise(text[i])
+            root = next((r for r, name in longest.items() if r != uf.find(i) and matches(w, normalise(name))), None)
+            if root is not None:
+                uf.union(root, i)
+                rule.setdefault(i, (source, confidence))
 
     # 5. surnames
     person_link: dict[int, int] = {}

@@ -43,7 +43,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ontology.errors import GoldFormatError, InputError
-from ontology.namespace import TG
+from ontology.namespace import CORE_CLASSES, RELATIONS, SYMMETRIC_RELATIONS, TG
 
 __all__ = [
     "CLASSES",
@@ -63,30 +63,9 @@ __all__ = [
     "score_graph",
 ]
 
-#: The five core entity classes, local names in ``tg:``.
-CLASSES: tuple[str, ...] = ("Person", "Organization", "Place", "Facility", "Event")
-#: The 17 core relation properties, local names in ``tg:``, in the reference scorer's order.
-RELATIONS: tuple[str, ...] = (
-    "holdsPosition",
-    "memberOf",
-    "partOf",
-    "affiliatedWith",
-    "linkedTo",
-    "partnerOf",
-    "owns",
-    "invests",
-    "supplies",
-    "sanctions",
-    "operates",
-    "hasSite",
-    "locatedIn",
-    "organized",
-    "participatedIn",
-    "heldAt",
-    "established",
-)
-#: Relations whose direction does not matter.
-SYMMETRIC: frozenset[str] = frozenset({"linkedTo", "partnerOf"})
+#: The core classes, the 17 relations and the symmetric ones: the vocabulary's own lists (ontology.namespace).
+CLASSES: tuple[str, ...] = CORE_CLASSES
+SYMMETRIC: frozenset[str] = SYMMETRIC_RELATIONS
 
 # A gold entity of type "Other" is not one of the core classes: any predicted type matches it.
 _GOLD_TYPES = (*CLASSES, "Other")
