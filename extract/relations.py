@@ -220,8 +220,9 @@ class RelationMatcher:
     def __call__(self, doc: Doc) -> list[Found]:
         found: list[Found] = []
         self._sentences = {}
+        text = doc.text  # Doc.text joins every token: build it once
         for sent in doc.sents:  # Token.sent walks the sentences each time: look them up once
-            bounds = trim_span(doc.text, sent.start_char, sent.end_char)
+            bounds = trim_span(text, sent.start_char, sent.end_char)
             for i in range(sent.start, sent.end):
                 self._sentences[i] = bounds
         doc.user_data["tiegraph_sentences"] = sentence_index(doc)

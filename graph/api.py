@@ -219,7 +219,9 @@ def build(
     progress
         Called with ``(done, total)`` as documents are extracted (``total`` counts only those not cached).
     jobs
-        Processes to extract with (local executor), or workers of the local Dask cluster.
+        Processes to extract with (local executor), or workers of the local Dask cluster. Worker processes
+        start afresh and import the calling script, so a script that builds with ``jobs > 1`` or a local Dask
+        cluster must call ``build()`` under ``if __name__ == "__main__":`` (the CLI and notebooks need nothing).
     executor
         ``"local"`` (this machine) or ``"dask"`` (a Dask cluster: ``scheduler``, ``client`` or a local one).
     scheduler

@@ -16,7 +16,15 @@ from pathlib import Path
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, FOAF, ORG, PROV, RDFS, SKOS
 
-from .errors import GoldFormatError, InputError, ModelNotFoundError, TiegraphError, ValidationFailed
+from .errors import (
+    GoldFormatError,
+    InputError,
+    ModelNotFoundError,
+    QueryError,
+    QueryRefusedError,
+    TiegraphError,
+    ValidationFailed,
+)
 from .namespace import (
     CORE_CLASSES,
     ID,
@@ -50,6 +58,8 @@ __all__ = [
     "GoldFormatError",
     "InputError",
     "ModelNotFoundError",
+    "QueryError",
+    "QueryRefusedError",
     "TiegraphError",
     "ValidationFailed",
     "load_ontology",

@@ -7,7 +7,15 @@ print the message. Each also derives from the builtin it refines, so callers tha
 
 from __future__ import annotations
 
-__all__ = ["GoldFormatError", "InputError", "ModelNotFoundError", "TiegraphError", "ValidationFailed"]
+__all__ = [
+    "GoldFormatError",
+    "InputError",
+    "ModelNotFoundError",
+    "QueryError",
+    "QueryRefusedError",
+    "TiegraphError",
+    "ValidationFailed",
+]
 
 
 class TiegraphError(Exception):
@@ -37,3 +45,22 @@ class ValidationFailed(TiegraphError):  # noqa: N818 - the name states the outco
     def __init__(self, message: str, *, report: str = "") -> None:
         super().__init__(message)
         self.report = report
+
+
+class QueryError(TiegraphError, ValueError):
+    """A SPARQL query cannot be run as given: a syntax error, an unknown library query, a bad parameter.
+
+    Args:
+        message: A whole sentence saying what is wrong and what to do.
+        line: For a syntax error, the line of the query (1-based) where the parser stopped.
+        column: For a syntax error, the column (1-based) on that line.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class QueryRefusedError(QueryError):
+    """A valid request that tiegraph will not run: a SPARQL Update, or a ``SERVICE`` call to another endpoint."""

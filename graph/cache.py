@@ -1,0 +1,104 @@
+"""The per-document extraction cache of a build folder: ``DIR/cache/``.
+
+Each entry is one :class:`~extract.types.Extraction` record as JSON (``DIR/cache/ab/abcdef….json``), keyed by a
+hash of the document's source (its path, and the bytes of its file or of its JSON Lines record) and of the
+:func:`~extract.records.extraction_fingerprint`: tiegraph, its code and data, spaCy, the model and the gazetteer
+setting. An unchanged document is therefore never parsed again, and any change that could alter its record
+makes a new key. ``DIR/cache/manifest.json`` lists the documents of the last build (path to key), which is how a
+rebuild knows what was removed; entries no build uses any more are deleted at the end of each build.
+
+Entries are written atomically; one that cannot be read (a crash, a disk error, another version) is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from extract.records import extraction_from_dict, extraction_to_dict
+from extract.types import Extraction
+from graph.io import write_bytes_atomic, write_json_atomic
+
+#: The cache folder inside a build folder.
+CACHE_DIR: str = "cache"
+MANIFEST: str = "manifest.json"
+
+log = logging.getLogger("tiegraph")
+
+
+def cache_key(fingerprint: str, path: str, source: bytes) -> str:
+    """SHA-256 of the extraction ``fingerprint``, the document's ``path`` and its ``source`` bytes.
+
+    Examples
+    --------
+    >>> cache_key("f", "a.txt", b"x") == cache_key("f", "a.txt", b"x") != cache_key("f", "b.txt", b"x")
+    True
+    """
+    h = hashlib.sha256()
+    for part in (fingerprint.encode("utf-8"), path.encode("utf-8"), source):
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class ExtractionCache:
+    """The cache under ``folder`` for extractions made with ``fingerprint``."""
+
+    folder: Path
+    fingerprint: str
+
+    def key(self, path: str, source: bytes) -> str:
+        """The key of the document at ``path`` whose file (or JSON Lines record) holds ``source``."""
+        return cache_key(self.fingerprint, path, source)
+
+    def _file(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Extraction | None:
+        """The cached extraction of ``key``, or ``None`` when there is none that can be read."""
+        file = self._file(key)
+        try:
+            data = json.loads(file.read_bytes())
+            if data.get("key") != key:
+                raise ValueError("the entry names another key")
+            return extraction_from_dict(data["extraction"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            log.debug("cache entry %s cannot be read (%s); extracting again", file, exc)
+            return None
+
+    def put(self, key: str, extraction: Extraction) -> None:
+        """Store ``extraction`` under ``key`` (atomically, without syncing: an entry lost in a crash is a miss)."""
+        data = {"key": key, "extraction": extraction_to_dict(extraction)}
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        write_bytes_atomic(self._file(key), payload, durable=False)
+
+    def previous(self) -> dict[str, str]:
+        """Document path to key, for the documents of the last build into this folder (empty when none)."""
+        try:
+            data = json.loads((self.folder / MANIFEST).read_bytes())
+            documents = data["documents"]
+            return {str(p): str(k) for p, k in documents.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return {}
+
+    def finish(self, documents: dict[str, str]) -> None:
+        """Record ``documents`` (path to key) as this build's, and delete the entries no document uses."""
+        write_json_atomic(self.folder / MANIFEST, {"fingerprint": self.fingerprint, "documents": documents})
+        keep = set(documents.values())
+        if not self.folder.is_dir():
+            return
+        for sub in self.folder.iterdir():
+            if not sub.is_dir():
+                continue
+            for entry in sub.iterdir():
+                if entry.suffix == ".json" and entry.stem in keep:
+                    continue
+                entry.unlink(missing_ok=True)  # entries of removed or changed documents, and stray temporaries
+            if not any(sub.iterdir()):
+                sub.rmdir()

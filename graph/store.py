@@ -1,0 +1,305 @@
+"""The embedded Oxigraph store of a build (``DIR/store``) and in-memory stores of RDF files.
+
+A build writes ``graph.trig`` (one named graph per document) and then loads it into ``DIR/store``, a
+pyoxigraph (RocksDB) store that ``tiegraph query`` and ``tiegraph serve`` read::
+
+    named graphs   id:graph-<document>   exactly the graphs of graph.trig
+    default graph  the union             graph.trig's default graph (the run) plus every named graph,
+                                         as a set: exactly the triples of graph.ttl
+
+The union is stored rather than asked for with pyoxigraph's ``use_default_graph_as_union``: that option
+returns a triple once per graph holding it (an entity's label once per document that mentions it), so
+``COUNT`` and plain ``SELECT`` would disagree with graph.ttl and with every other SPARQL store; storing the
+union costs a second copy of the triples on disk (see ``bench/sparql.py`` for the figures).
+
+A rebuild makes the new store in a temporary folder beside the old one and swaps the two (atomically on
+Linux, with ``renameat2(RENAME_EXCHANGE)``), so a reader never sees a half-loaded store. The store holds
+``tiegraph-store.json``, which records the size and SHA-256 of the graph.trig it was loaded from:
+:func:`store_status` tells whether the store is still in step with graph.trig.
+
+Examples
+--------
+>>> store = load_rdf_text('<urn:example:a> <urn:example:p> "x" <urn:example:g> .', "nquads")
+>>> len(store)  # the quad in its graph, and the same triple in the default graph (the union)
+2
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyoxigraph as ox
+
+from ontology.errors import InputError
+
+__all__ = [
+    "MARKER",
+    "RDF_FORMATS",
+    "STORE_NAME",
+    "StoreInfo",
+    "load_rdf",
+    "load_rdf_text",
+    "open_store",
+    "rdf_format",
+    "store_status",
+    "write_store",
+]
+
+#: The store's folder inside a build folder.
+STORE_NAME = "store"
+#: The file inside the store that says which graph.trig it was loaded from.
+MARKER = "tiegraph-store.json"
+#: File extensions of the RDF files a query can read, and their pyoxigraph formats.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".ntriples": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".nquads": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".owl": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+    ".n3": ox.RdfFormat.N3,
+}
+_FORMAT_NAMES = {"turtle": ".ttl", "trig": ".trig", "ntriples": ".nt", "nquads": ".nq", "jsonld": ".jsonld"}
+_UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+_FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    """What :func:`write_store` loaded: the store's folder, its quads and the source it is in step with."""
+
+    path: Path
+    quads: int
+    graphs: int
+    sha256: str
+    prefixes: dict[str, str]
+
+
+def write_store(out: Path | str) -> StoreInfo:
+    """(Re)create ``out/store`` from ``out/graph.trig``, replacing any older store in one swap.
+
+    Parameters
+    ----------
+    out
+        A build folder holding ``graph.trig``.
+
+    Returns
+    -------
+    StoreInfo
+        The new store's folder and counts.
+
+    Raises
+    ------
+    InputError
+        If ``out/graph.trig`` is missing or is not valid TriG.
+    """
+    out = Path(out)
+    trig = out / "graph.trig"
+    if not trig.is_file():
+        msg = f"{trig} does not exist. Run `tiegraph build INPUT --out {out}` to make the graph first."
+        raise InputError(msg)
+    data = trig.read_bytes()
+    stat = trig.stat()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_NAME}.", suffix=".tmp", dir=out))
+    try:
+        store = ox.Store(str(tmp))
+        try:
+            store.bulk_load(data, format=ox.RdfFormat.TRIG)
+        except SyntaxError as exc:
+            msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
+            raise InputError(msg) from exc
+        store.update(_UNION)
+        store.flush()
+        quads, graphs = len(store), sum(1 for _ in store.named_graphs())
+        del store  # closes the RocksDB instance before the folder moves
+        info = StoreInfo(out / STORE_NAME, quads, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
+        marker = {
+            "format": _FORMAT_VERSION,
+            "source": "graph.trig",
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "sha256": info.sha256,
+            "quads": quads,
+            "graphs": graphs,
+            "default_graph": "union of all graphs",
+            "prefixes": info.prefixes,
+        }
+        (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        _swap_into_place(tmp, out / STORE_NAME)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return info
+
+
+def store_status(out: Path | str) -> Literal["current", "stale", "missing"]:
+    """Whether ``out/store`` exists and was loaded from the ``out/graph.trig`` that is there now.
+
+    A store with no graph.trig beside it counts as current: it is then the only copy of the graph.
+    """
+    out = Path(out)
+    marker = out / STORE_NAME / MARKER
+    if not marker.is_file():
+        return "missing"
+    trig = out / "graph.trig"
+    if not trig.is_file():
+        return "current"
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "stale"
+    stat = trig.stat()
+    if info.get("format") != _FORMAT_VERSION or stat.st_size != info.get("size"):
+        return "stale"
+    if stat.st_mtime_ns == info.get("mtime_ns"):
+        return "current"
+    return "current" if _sha256_file(trig) == info.get("sha256") else "stale"
+
+
+def store_prefixes(out: Path | str) -> dict[str, str]:
+    """The prefixes of the graph.trig the store was loaded from (``id:`` follows the build's ``--base``)."""
+    try:
+        info = json.loads((Path(out) / STORE_NAME / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return dict(info.get("prefixes", {}))
+
+
+def open_store(out: Path | str) -> ox.Store:
+    """Open ``out/store`` read-only.
+
+    Raises
+    ------
+    InputError
+        If there is no store, or it is older than ``out/graph.trig``.
+    """
+    out = Path(out)
+    status = store_status(out)
+    if status != "current":
+        state = "does not exist" if status == "missing" else "is older than graph.trig"
+        msg = f"{out / STORE_NAME} {state}. Rebuild it with `tiegraph build INPUT --out {out}`."
+        raise InputError(msg)
+    return ox.Store.read_only(str(out / STORE_NAME))
+
+
+def rdf_format(path: Path | str) -> ox.RdfFormat:
+    """The RDF format of a file, from its extension.
+
+    Examples
+    --------
+    >>> rdf_format("graph.trig").name
+    'TriG'
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix == ".gz":
+        msg = f"{path} is compressed. Decompress it first (gunzip {path})."
+        raise InputError(msg)
+    try:
+        return RDF_FORMATS[suffix]
+    except KeyError:
+        known = ", ".join(sorted(RDF_FORMATS))
+        msg = f"{path}: unknown RDF file extension {suffix or '(none)'!r}. Name the file with one of {known}."
+        raise InputError(msg) from None
+
+
+def load_rdf(paths: Sequence[Path | str]) -> ox.Store:
+    """An in-memory store of RDF files: their graphs as they are, and the union in the default graph.
+
+    Raises
+    ------
+    InputError
+        If a file is missing, has an unknown extension, or does not parse.
+    """
+    store = ox.Store()
+    for path in map(Path, paths):
+        fmt = rdf_format(path)
+        if not path.is_file():
+            msg = f"{path} does not exist. Name a build folder or RDF files ({', '.join(sorted(RDF_FORMATS))})."
+            raise InputError(msg)
+        try:
+            store.load(path=str(path), format=fmt, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            msg = f"{path} is not valid {fmt.name}: {exc}. Fix the file, or give it the extension of its format."
+            raise InputError(msg) from exc
+    store.update(_UNION)
+    return store
+
+
+def load_rdf_text(text: str | bytes, fmt: str) -> ox.Store:
+    """An in-memory store of RDF in a string; ``fmt`` is turtle, trig, ntriples, nquads or jsonld."""
+    try:
+        rdf = RDF_FORMATS[_FORMAT_NAMES[fmt]]
+    except KeyError:
+        msg = f"Unknown RDF format {fmt!r}. Use one of {', '.join(_FORMAT_NAMES)}."
+        raise InputError(msg) from None
+    store = ox.Store()
+    try:
+        store.load(text, format=rdf)
+    except SyntaxError as exc:
+        msg = f"The {fmt} text does not parse: {exc}."
+        raise InputError(msg) from exc
+    store.update(_UNION)
+    return store
+
+
+def _trig_prefixes(data: bytes) -> dict[str, str]:
+    """The ``@prefix`` lines at the head of a TriG document (rdflib writes them all there)."""
+    prefixes = {}
+    for line in data[:8192].decode("utf-8", "replace").splitlines():
+        if line.startswith("@prefix ") and line.rstrip().endswith("> ."):
+            name, _, iri = line[len("@prefix ") :].partition(": <")
+            prefixes[name.strip()] = iri.rstrip()[: -len("> .")]
+    return prefixes
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _swap_into_place(new: Path, target: Path) -> None:
+    """Put the folder ``new`` at ``target``; the old ``target``, if any, is removed."""
+    if not target.exists() and not target.is_symlink():
+        os.replace(new, target)
+        return
+    if target.is_dir() and not target.is_symlink() and _exchange(new, target):
+        shutil.rmtree(new, ignore_errors=True)  # ``new`` now holds the old store
+        return
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.is_dir() and not target.is_symlink():
+        os.replace(target, old)
+    else:
+        target.unlink()
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically with Linux's ``renameat2(RENAME_EXCHANGE)``; False where that is unavailable."""
+    if sys.platform != "linux":
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
