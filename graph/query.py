@@ -5,20 +5,23 @@
     from graph.query import query
     result = query("out", "SELECT ?p ?o WHERE { ?p tg:holdsPosition ?o }")
     print(result.serialize("csv").decode())
-    result = query("out", name="posts", params={"name": "Baogang Group"})
+    result = query("out", name="posts", params={"organization": "Baotou Iron and Steel Group"})
     [row["role"] for row in result.records()]
+    query("out", name="entity", params={"name": "Baogang Group"})  # by name or alias
 
 The standard prefixes (tg, id, rdf, rdfs, owl, xsd, skos, org, schema, prov, oa, dct, foaf) are declared
 for every query. Parameters bind variables through pyoxigraph's substitutions (SPARQL SEP-0007): the
 values travel as RDF terms, never as text spliced into the query, and a parameter must be a variable of
-the query's SELECT clause. Updates and ``SERVICE`` are refused before anything runs: tiegraph only reads
-its graphs and never calls other endpoints.
+the query's SELECT clause: binding it fixes that column of the result. The library's optional parameters
+are names as the graph gives them (``rdfs:label``), so that a bound one narrows the search at once;
+``entity`` and ``shortest-link`` also take aliases. Updates and ``SERVICE`` are refused before anything
+runs: tiegraph only reads its graphs and never calls other endpoints.
 
 The query library is ``graph/queries/*.rq``; each file opens with a header::
 
     # name: posts
     # answers: Who holds which post in which organisation ...
-    # param name (optional): name or alias of a person or an organisation, any case.
+    # param person (optional): the person's name (rdfs:label) exactly as in the graph; ...
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +77,7 @@ MEDIA_TYPES: dict[str, str] = {
     "ntriples": "application/n-triples",
 }
 
+log = logging.getLogger("tiegraph")
 Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
 Kind = Literal["select", "ask", "construct", "describe"]
 
@@ -592,8 +597,6 @@ def open_target(target: Path | str | Sequence[Path | str]) -> tuple[ox.Store, di
     InputError
         If the target is neither a build folder nor RDF files.
     """
-    import logging
-
     targets = [Path(target)] if isinstance(target, str | Path) else [Path(t) for t in target]
     if not targets:
         msg = "Name a build folder or RDF files to query."
@@ -606,7 +609,7 @@ def open_target(target: Path | str | Sequence[Path | str]) -> tuple[ox.Store, di
             return open_store(folder), prefixes
         if (folder / "graph.trig").is_file():
             state = "missing" if status == "missing" else "older than graph.trig"
-            logging.getLogger("tiegraph").warning(
+            log.warning(
                 "%s is %s; querying %s instead (run `tiegraph build` to refresh the store).",
                 folder / STORE_NAME,
                 state,

@@ -61,7 +61,7 @@ def query_cli(
     Parameters bind variables of the SELECT clause as RDF terms, never as text in the query. Updates
     and SERVICE are refused.
 
-    Example: tiegraph query out --name posts --param name="Baogang Group"
+    Example: tiegraph query out --name entity --param name="Baogang Group"
 
     Example: tiegraph query out 'SELECT ?p ?o WHERE { ?p tg:holdsPosition ?o }' --format csv
     """

@@ -188,7 +188,9 @@ def test_query_param_must_be_projected(links):
 
 
 def test_query_library_params_are_checked():
-    with pytest.raises(QueryError, match=r"The query 'posts' has no parameter 'org'. Its parameters: name."):
+    with pytest.raises(
+        QueryError, match=r"The query 'posts' has no parameter 'org'. Its parameters: organization, person."
+    ):
         resolve_query(name="posts", params={"org": "x"})
     with pytest.raises(QueryError, match=r"The query 'shortest-link' needs the parameter 'from'"):
         resolve_query(name="shortest-link", params={"to": "x"})
@@ -239,7 +241,8 @@ def test_query_interlocks(links):
     assert rows(result, "person", "company", "companyRole", "body", "bodyRole") == [
         ("Zhao Minghui", "Northfield Rare Metals Group", "Chairman", "National People's Congress", "deputy")
     ]
-    assert query(links, name="interlocks", params={"name": "nobody"}).rows == ()
+    assert query(links, name="interlocks", params={"person": "Nobody"}).rows == ()
+    assert len(query(links, name="interlocks", params={"person": "Zhao Minghui"})) == 1
 
 
 def test_query_ownership_chains(links):
@@ -252,7 +255,8 @@ def test_query_ownership_chains(links):
     chain = result.records()[1]
     assert chain["chain"] == "Halvorsen Capital owns Redcliff Minerals invests Marlu Resources"
     assert (chain["link1Documents"], chain["link2Documents"], chain["link3Documents"]) == ("d2.txt", "d2.txt", "")
-    assert len(query(links, name="ownership-chains", params={"name": "Marlu Resources"})) == 2
+    assert len(query(links, name="ownership-chains", params={"target": "Marlu Resources"})) == 2
+    assert len(query(links, name="ownership-chains", params={"owner": "Redcliff Minerals"})) == 1
 
 
 def test_query_shortest_link_three_hops_with_evidence(links):
@@ -279,7 +283,7 @@ def test_query_soe_ties_and_near_bodies(links):
     assert rows(ties, "enterprise", "tie", "body", "via") == [
         ("Northfield Rare Metals Group", "shared officeholder", "National People's Congress", "Zhao Minghui")
     ]
-    near = query(links, name="near-bodies", params={"name": "NPC", "maxHops": 2})
+    near = query(links, name="near-bodies", params={"body": "National People's Congress", "maxHops": 2})
     assert rows(near, "body", "organization", "hops", "via") == [
         ("National People's Congress", "Northfield Rare Metals Group", "2", "Zhao Minghui")
     ]
@@ -421,7 +425,7 @@ def test_query_reads_rdf_files(tmp_path, suffix, fmt):
 def test_query_several_files_and_bad_files(tmp_path):
     extra = tmp_path / "extra.ttl"
     extra.write_text('<urn:example:zhao> <http://www.w3.org/2004/02/skos/core#altLabel> "Old Zhao" .\n')
-    assert len(query([LINKS, extra], name="posts", params={"name": "Old Zhao"})) == 2
+    assert len(query([LINKS, extra], name="entity", params={"name": "Old Zhao"})) > 0
     bad = tmp_path / "bad.ttl"
     bad.write_text("<urn:a> <urn:b> .\n")
     with pytest.raises(InputError, match=r"bad.ttl is not valid Turtle: .*line 1"):
@@ -444,7 +448,7 @@ def test_query_build_writes_a_current_store(seed_build):
 
 @pytest.mark.model
 def test_query_seed_posts(seed_build):
-    result = query(seed_build.out, name="posts", params={"name": "Baogang Group"})
+    result = query(seed_build.out, name="posts", params={"organization": "Baotou Iron and Steel Group"})
     assert ("Meng Fanying", "Chair", "Baotou Iron and Steel Group") in rows(result, "person", "role", "organization")
     assert all(r["document"] == "000_1feec59ddaec14d5.txt" for r in result.records())
 
@@ -481,11 +485,11 @@ def test_query_seed_events_and_ties(seed_build):
     assert event["event"] == "unveiling ceremony" and event["type"] == "Ceremony"
     assert event["organizers"] == "Baotou Iron and Steel Group"
     assert set(event["participants"].split("; ")) == {"Meng Fanying", "Liu Xiaomei"}
-    ties = query(seed_build.out, name="soe-ties", params={"name": "Baogang"})
+    ties = query(seed_build.out, name="soe-ties", params={"enterprise": "Baotou Iron and Steel Group"})
     assert set(rows(ties, "enterprise", "tie", "body")) == {
         ("Baotou Iron and Steel Group", "linkedTo", "Jiusan Society")
     }
-    near = query(seed_build.out, name="near-bodies", params={"name": "Jiusan Society", "maxHops": 1})
+    near = query(seed_build.out, name="near-bodies", params={"body": "Jiusan Society", "maxHops": 1})
     assert {"Baotou Iron and Steel Group", "Communist Party of China"} <= {r["organization"] for r in near.records()}
 
 
@@ -548,10 +552,19 @@ def test_query_cli_graph_formats(seed_build, fmt):
 
 @pytest.mark.model
 def test_query_cli_library_query_with_params(seed_build, tmp_path):
-    args = ["query", str(seed_build.out), "--name", "posts", "--param", "name=Baogang Group", "-f", "csv"]
+    args = [
+        "query",
+        str(seed_build.out),
+        "--name",
+        "posts",
+        "-p",
+        "organization=Baotou Iron and Steel Group",
+        "-f",
+        "csv",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    assert "Baogang Group,Meng Fanying,Chair,Baotou Iron and Steel Group," in result.stdout
+    assert "Meng Fanying,Chair,Baotou Iron and Steel Group," in result.stdout
     query_file = tmp_path / "ask.rq"
     query_file.write_text('ASK { ?p tg:holdsPosition ?o ; rdfs:label "Meng Fanying" }')
     result = runner.invoke(app, ["query", str(seed_build.out), f"@{query_file}", "-f", "json"])
@@ -571,7 +584,7 @@ def test_query_cli_list_and_show():
 def test_query_cli_errors(links_build):
     result = runner.invoke(app, ["query", str(links_build), "DELETE WHERE { ?s ?p ?o }"])
     assert isinstance(result.exception, QueryRefusedError)
-    result = runner.invoke(app, ["query", str(links_build), "--name", "posts", "--param", "nameBaogang"])
+    result = runner.invoke(app, ["query", str(links_build), "--name", "posts", "--param", "personZhao"])
     assert isinstance(result.exception, QueryError) and "is not KEY=VALUE" in str(result.exception)
     result = runner.invoke(app, ["query", str(links_build)])
     assert "Name a build folder or RDF files and then the query" in str(result.exception)

@@ -170,11 +170,12 @@ def test_serve_construct(server, fmt):
 
 
 def test_serve_library_query_with_a_param(server):
-    data = urlencode({"query": library_text("posts"), "param.name": "NPC", "format": "csv"}).encode()
+    params = {"query": library_text("posts"), "param.organization": "National People's Congress", "format": "csv"}
+    data = urlencode(params).encode()
     request = urllib.request.Request(server.endpoint, data=data)
     with urllib.request.urlopen(request, timeout=60) as response:
         lines = response.read().decode().splitlines()
-    assert lines[1].startswith("NPC,Zhao Minghui,deputy,National People's Congress,")
+    assert lines[1].startswith("Zhao Minghui,deputy,National People's Congress,0.9,")
     assert len(lines) == 2
 
 

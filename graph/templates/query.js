@@ -127,6 +127,12 @@
     if (query) $("sparql").value = query.text;
     showParams(query);
   });
+  // /query?query=... opens the page with that query and runs it (links to a query can be shared)
+  const given = new URLSearchParams(location.search).get("query");
+  if (given) {
+    $("sparql").value = given;
+    run();
+  }
   fetch("/queries.json").then((r) => r.json()).then((items) => {
     library = items;
     for (const q of items) {
