@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from extract.defaults import INPUT_FORMATS, PREFERRED_ENCODINGS, SNIFF_BYTES
+from extract.lexicon import load_lexicon
 from extract.types import Document
 from ontology.errors import InputError
 
@@ -116,16 +117,13 @@ def document_from_text(
     return Document(id=doc_id, path=path, text=text, sha256=digest, title=title, published=published, url=url)
 
 
-_HEADINGS = {"highlights", "summary", "key points", "key takeaways", "update", "breaking", "analysis"}
-
-
 def _title_line(text: str) -> str | None:
     """The first line that is not a section heading ("Highlights") or a bullet: the article's title, if any."""
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
-        if line.lower().rstrip(":") in _HEADINGS:
+        if line.lower().rstrip(":") in load_lexicon().heading_words:
             continue
         if line.startswith(("- ", "* ", "\u2022")):
             return None

@@ -62,9 +62,6 @@ class Candidate:
     confidence: float = 0.8
     alias_of: str | None = None  # a short form made from this longer name ("Redcliff" from "Redcliff Minerals Corp.")
 
-    def span(self, doc: Doc) -> Span:
-        return doc[self.start : self.end]
-
 
 @dataclass(frozen=True, slots=True)
 class TitleCue:
