@@ -67,18 +67,21 @@ STEM_HEADS = "Nor Bel Kar Vel Tam Ash Cor Mar Sil Wen Hal Dun Pra Tor Gal Lun Br
 STEM_TAILS = "field mont ridge vale mark stone haven wick dale gate ford crest lin ora ex ton bury more holt".split()
 ROTATED = {("Person", None)} | {("Organization", s) for s in ("Company", "StateOwnedEnterprise", None)}
 WORD = re.compile(r"\w[\w-]*")
+STORE = "  Oxigraph store (in a thread, beside the rest)"
 #: What the child times: (module, function, label), in the order printed.
 STAGES: tuple[tuple[str, str, str], ...] = (
     ("graph.api", "_scan", "read + cache lookups"),
     ("graph.api", "_extract", "extraction (spaCy + tiegraph)"),
     ("extract.pipeline", "extract_doc", "  of which tiegraph after spaCy"),
     ("graph.api", "resolve_corpus", "cross-document resolution"),
-    ("graph.api", "build_dataset", "RDF assembly (rdflib Dataset)"),
+    ("graph.api", "build_graph", "RDF graphs and union (pyoxigraph)"),
     ("graph.api", "write_outputs", "writing outputs"),
-    ("graph.api", "serialize_trig", "  graph.trig (rdflib TriG)"),
-    ("graph.api", "union_graph", "  union graph (rdflib copy)"),
+    ("graph.api", "serialize_trig", "  graph.trig (pyoxigraph TriG)"),
+    ("graph.api", "serialize_turtle", "  graph.ttl (pyoxigraph Turtle)"),
+    ("graph.api", "resolution_audit", "  resolution.json"),
+    ("graph.analysis", "project_records", "  network projection"),
     ("graph.analysis", "write_analysis", "  centrality.csv + graph.html"),
-    ("graph.api", "write_store", "  Oxigraph store"),
+    ("graph.store", "write_store", STORE),
     ("graph.api", "_update_cache", "cache manifest + pruning"),
 )
 
@@ -235,13 +238,13 @@ def run_child(corpus: Path, out: Path, *, jobs: int = 1, preload: bool = True, p
 
 
 def stages(figures: dict) -> list[tuple[str, float]]:
-    """The child's stage times in :data:`STAGES` order, with what writing spent on graph.ttl and resolution.json."""
+    """The child's stage times in :data:`STAGES` order, and what writing spent besides its timed parts."""
     times = figures["stages"]
     rows = [(label, times[label]) for _, _, label in STAGES if label in times]
-    parts = [label for _, _, label in STAGES if label.startswith("  ") and "spaCy" not in label]
+    parts = [label for _, _, label in STAGES if label.startswith("  ") and "spaCy" not in label and STORE not in label]
     rest = times.get("writing outputs", 0.0) - sum(times.get(label, 0.0) for label in parts)
-    at = [label for label, _ in rows].index("  Oxigraph store") + 1 if "  Oxigraph store" in times else len(rows)
-    rows.insert(at, ("  graph.ttl (rdflib Turtle) and the rest", rest))
+    at = [label for label, _ in rows].index(STORE) + 1 if STORE in times else len(rows)
+    rows.insert(at, ("  the rest (atomic writes, waiting for the store)", rest))
     return rows
 
 

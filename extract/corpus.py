@@ -103,10 +103,25 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
         if len({x.document.id for x, _ in members}) > 1:  # the same actor in several articles
             for x, e in members:
                 merges.append(Merge(links[(x.document.id, e.key)], e.name, "cross-document", 0.9, x.document.id))
-    relations.sort(key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start))
+    relations = _distinct(relations)
     # every field in the key: a set's order changes from one process to the next (hash randomisation)
     merges = sorted(set(merges), key=lambda m: (m.entity, m.document, m.surface, m.rule, m.confidence))
     return Corpus(extractions, tuple(entities), tuple(relations), tuple(merges), links)
+
+
+def _distinct(relations: list[Relation]) -> list[Relation]:
+    """One occurrence per statement and place (subject, predicate, object, document, span, role), sorted.
+
+    Two entities of a document that became one can make the same statement twice in a sentence; the most
+    confident rule is kept, as :func:`extract.pipeline._dedupe` does within a document.
+    """
+    best: dict[tuple, Relation] = {}
+    for r in relations:
+        key = (r.subject, r.predicate, r.object, r.document, r.start, r.end, r.role or "")
+        old = best.get(key)
+        if old is None or (r.confidence, r.rule) > (old.confidence, old.rule):
+            best[key] = r
+    return sorted(best.values(), key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start, r.end))
 
 
 def _node(doc_id: str, e: Entity) -> str:

@@ -27,17 +27,18 @@ import logging
 import math
 import random
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
-from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
+from extract.types import Document, Entity, Relation
 from graph.io import write_bytes_atomic, write_text_atomic
-from ontology import CORE_CLASSES, OA, RELATIONS, SCHEMA, SUBCLASS_OF, SYMMETRIC_RELATIONS, TG
+from ontology import CORE_CLASSES, ID, OA, RELATIONS, SCHEMA, SUBCLASS_OF, SYMMETRIC_RELATIONS, TG
 from ontology.errors import InputError
 
 log = logging.getLogger("tiegraph")
@@ -63,6 +64,7 @@ __all__ = [
     "export",
     "pagerank",
     "project",
+    "project_records",
     "write_analysis",
     "write_centrality_csv",
     "write_export",
@@ -191,6 +193,65 @@ def project(graph: Graph) -> nx.MultiDiGraph:
             predicate=p,
             role="; ".join(roles),
             confidence=max(confidences) if confidences else None,
+            evidence_count=len(records),
+            evidence=evidence,
+            symmetric=p in SYMMETRIC_RELATIONS,
+        )
+    return G
+
+
+def project_records(
+    documents: Sequence[Document], entities: Sequence[Entity], relations: Sequence[Relation], *, base: str = str(ID)
+) -> nx.MultiDiGraph:
+    """What :func:`project` makes of the graph of these records, made from the records themselves.
+
+    A build has its documents, entities and relations at hand, so it projects them without reading the RDF
+    back; ``tests/test_analysis.py`` pins that both projections agree.
+    """
+    from graph.rdf import document_iri, entity_iri
+
+    ns = Namespace(base)
+    docs = {d.id: d for d in documents}
+    in_relations = {k for r in relations if r.document in docs for k in (r.subject, r.object)}
+    iris = {e.key: str(entity_iri(e, ns)) for e in entities}
+    G = nx.MultiDiGraph()
+    for e in sorted(entities, key=lambda e: iris[e.key]):
+        if e.key not in in_relations and not any(m[0] in docs for m in e.mentions):
+            continue
+        core, subtype = _classify({e.type} | ({e.subtype} if e.subtype else set()))
+        G.add_node(iris[e.key], label=e.name, type=core, subtype=subtype, aliases=sorted(set(e.aliases) - {e.name}))
+    support: dict[tuple[str, str, str], dict[tuple, dict]] = {}
+    for r in relations:
+        if r.document not in docs:
+            continue
+        d = docs[r.document]
+        triple = (iris[r.subject], r.predicate, iris[r.object])
+        assertion = (d.id, r.start, r.end, r.role or "")  # what names an assertion (graph.rdf._add_relation)
+        record = {
+            "role": r.role or "",
+            "confidence": round(r.confidence, 3),
+            "evidence": {
+                "sentence": d.text[r.start : r.end],
+                "document": str(document_iri(d, ns)),
+                "source": d.path,
+                "start": r.start,
+            },
+        }
+        seen = support.setdefault(triple, {})
+        if assertion not in seen or record["confidence"] > seen[assertion]["confidence"]:
+            seen[assertion] = record
+    for (s, p, o), records in sorted(support.items()):
+        roles = sorted({r["role"] for r in records.values() if r["role"]})
+        evidence = sorted(
+            (r["evidence"] for r in records.values()), key=lambda e: (e["source"], e["start"], e["sentence"])
+        )
+        G.add_edge(
+            s,
+            o,
+            key=p,
+            predicate=p,
+            role="; ".join(roles),
+            confidence=max(r["confidence"] for r in records.values()),
             evidence_count=len(records),
             evidence=evidence,
             symmetric=p in SYMMETRIC_RELATIONS,
@@ -610,12 +671,15 @@ def write_centrality_csv(path: Path | str, G: nx.Graph, analysis: Analysis) -> P
     return path
 
 
-def write_analysis(out: Path | str, graph: Graph, *, max_nodes: int | None = None) -> Analysis:
-    """What a build writes besides the RDF: ``out/centrality.csv`` and the page ``out/graph.html``."""
+def write_analysis(out: Path | str, graph: Graph | nx.MultiDiGraph, *, max_nodes: int | None = None) -> Analysis:
+    """What a build writes besides the RDF: ``out/centrality.csv`` and the page ``out/graph.html``.
+
+    ``graph`` is a tiegraph RDF graph, or its projection (:func:`project`, :func:`project_records`).
+    """
     from graph.viz import MAX_NODES, write_html
 
     out = Path(out)
-    G = project(graph)
+    G = graph if isinstance(graph, nx.Graph) else project(graph)
     result = analyze(G)
     write_centrality_csv(out / "centrality.csv", G, result)
     write_html(G, out / "graph.html", analysis=result, max_nodes=MAX_NODES if max_nodes is None else max_nodes)
@@ -756,9 +820,12 @@ def _serialize_rdf(graph: Graph, fmt: str) -> bytes:
         data = json.loads(graph.serialize(format="json-ld", encoding="utf-8"))
         return (json.dumps(_sorted_jsonld(data), indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
     if fmt == "trig" and isinstance(graph, Dataset):
-        from graph.rdf import serialize_trig
+        import pyoxigraph as ox
 
-        return serialize_trig(graph)
+        from graph.rdf import serialize_trig, sort_quads
+
+        quads = ox.parse(graph.serialize(format="nquads", encoding="utf-8"), format=ox.RdfFormat.N_QUADS)
+        return serialize_trig(sort_quads(quads))
     return graph.serialize(format=fmt, encoding="utf-8")
 
 

@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
 
-from rdflib import Dataset, Graph, Namespace
+from rdflib import Graph, Namespace
 
 from extract.corpus import Corpus, resolve_corpus
 from extract.documents import FileRead, input_format, iter_input_files, parse_file, read_file
@@ -30,8 +30,8 @@ from extract.relations import load_rules
 from extract.types import Document, Extraction
 from graph.cache import CACHE_DIR, ExtractionCache, cache_key
 from graph.io import write_bytes_atomic, write_json_atomic
-from graph.rdf import RunInfo, build_dataset, entity_iri, serialize_trig, union_graph
-from graph.store import write_store
+from graph.rdf import BuildGraph, RunInfo, build_graph, entity_iri, serialize_trig, serialize_turtle
+from graph.store import StoreWriter
 from ontology import ID, InputError, TiegraphError, load_ontology, load_shapes
 
 log = logging.getLogger("tiegraph")
@@ -273,10 +273,8 @@ def build(
     corpus = resolve_corpus(extractions, min_confidence=min_confidence)
     run = RunInfo(tiegraph_version(), state.model_id, gazetteer)
     ns = Namespace(base)
-    ds = build_dataset(
-        [x.document for x in corpus.documents], list(corpus.entities), list(corpus.relations), run, base=ns
-    )
-    write_outputs(out, ds, corpus, base=ns)
+    documents = [x.document for x in corpus.documents]
+    write_outputs(out, build_graph(documents, corpus.entities, corpus.relations, run, base=ns), corpus, base=ns)
     removed = _update_cache(state, extractions, read)
     report = BuildReport(
         out,
@@ -476,20 +474,27 @@ def _ordered(rows: list[dict]) -> tuple[dict, ...]:
     return tuple(sorted(rows, key=order))
 
 
-def write_outputs(out: Path, ds: Dataset, corpus: Corpus, *, base: Namespace = ID) -> None:
-    """``graph.trig``, ``graph.ttl`` and ``resolution.json``, each atomically, then the store ``store/``."""
+def write_outputs(out: Path, rdf: BuildGraph, corpus: Corpus, *, base: Namespace = ID) -> None:
+    """``graph.trig``, ``graph.ttl``, ``resolution.json``, the analysis and the store ``store/``, each atomically.
+
+    pyoxigraph serializes ``rdf`` (:func:`graph.rdf.build_graph`) and loads the store.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(out / "graph.trig", serialize_trig(ds))
-    union = union_graph(ds, base=base)  # made once: graph.ttl and the analysis both read it
-    write_bytes_atomic(out / "graph.ttl", union.serialize(format="turtle", encoding="utf-8"))
+    write_bytes_atomic(out / "graph.trig", serialize_trig(rdf.quads(), base=base))
+    union = serialize_turtle(rdf.union, base=base)
+    write_bytes_atomic(out / "graph.ttl", union)
+    del rdf  # the bytes are all the rest needs: the terms go before the store and the analysis take memory
+    # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read, loaded from graph.trig and
+    # graph.ttl in a thread (pyoxigraph does not hold the GIL) while the rest is written
+    store = StoreWriter(out, union=union).start()
     write_json_atomic(out / "resolution.json", resolution_audit(corpus, base=base))
 
-    # Analysis (graph.analysis, graph.viz): centrality.csv and the page graph.html, from the union graph.
-    from graph.analysis import write_analysis
+    # Analysis (graph.analysis, graph.viz): centrality.csv and the page graph.html, projected from the records.
+    from graph.analysis import project_records, write_analysis
 
-    write_analysis(out, union)
-    # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read, reloaded from graph.trig
-    write_store(out)
+    documents = [x.document for x in corpus.documents]
+    write_analysis(out, project_records(documents, corpus.entities, corpus.relations, base=str(base)))
+    store.result()
 
 
 def resolution_audit(corpus: Corpus, *, base: Namespace = ID) -> dict:

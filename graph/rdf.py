@@ -17,13 +17,13 @@ The shape follows the output contract (shared/eval/README.md)::
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from io import BytesIO
 
-from rdflib import Dataset, Graph, Literal, Namespace, URIRef
+import pyoxigraph as ox
+from rdflib import Dataset, Graph, Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
-from rdflib.plugins.serializers.trig import TrigSerializer
 
 from extract.documents import slugify
 from extract.types import Document, Entity, Relation
@@ -65,28 +65,118 @@ def graph_iri(document: Document, base: Namespace = ID) -> URIRef:
     return base[f"graph-{document.id}"]
 
 
-def _bind(graph: Graph, base: Namespace) -> None:
-    for prefix, ns in PREFIXES.items():
-        graph.bind(prefix, Namespace(ns if prefix != "id" else str(base)), override=True, replace=True)
-    graph.bind("wd", WIKIDATA)
+def prefixes(base: Namespace | str = ID) -> dict[str, str]:
+    """The prefixes of the serialized graph: :data:`ontology.PREFIXES` with ``id:`` at ``base``, and ``wd:``."""
+    out = {prefix: (ns if prefix != "id" else str(base)) for prefix, ns in PREFIXES.items()}
+    out["wd"] = str(WIKIDATA)
+    return out
 
 
-def _type_terms(entity: Entity) -> list[URIRef]:
-    terms = [getattr(TG, entity.type)]
-    if entity.subtype:
-        terms.append(getattr(TG, entity.subtype))
-    return terms
+class _Terms:
+    """pyoxigraph terms of the vocabulary, made once: ``terms.tg("Assertion")``, ``terms.rdf_type``."""
+
+    def __init__(self):
+        self._cache: dict[str, ox.NamedNode] = {}
+
+    def __call__(self, iri: str) -> ox.NamedNode:
+        node = self._cache.get(iri)
+        if node is None:
+            node = self._cache[iri] = ox.NamedNode(iri)
+        return node
+
+    def tg(self, name: str) -> ox.NamedNode:
+        return self(str(TG._NS) + name)
 
 
-def build_dataset(
-    documents: list[Document],
-    entities: list[Entity],
-    relations: list[Relation],
+_T = _Terms()
+#: The vocabulary's terms as pyoxigraph nodes, made once.
+_OA_SPECIFIC_RESOURCE = _T(str(OA.SpecificResource))
+_OA_TEXT_POSITION_SELECTOR = _T(str(OA.TextPositionSelector))
+_OA_TEXT_QUOTE_SELECTOR = _T(str(OA.TextQuoteSelector))
+_OA_END = _T(str(OA.end))
+_OA_EXACT = _T(str(OA.exact))
+_OA_HAS_SELECTOR = _T(str(OA.hasSelector))
+_OA_HAS_SOURCE = _T(str(OA.hasSource))
+_OA_START = _T(str(OA.start))
+_PROV_ACTIVITY = _T(str(PROV.Activity))
+_PROV_ENTITY = _T(str(PROV.Entity))
+_PROV_SOFTWARE_AGENT = _T(str(PROV.SoftwareAgent))
+_PROV_USED = _T(str(PROV.used))
+_PROV_WAS_ASSOCIATED_WITH = _T(str(PROV.wasAssociatedWith))
+_PROV_WAS_DERIVED_FROM = _T(str(PROV.wasDerivedFrom))
+_PROV_WAS_GENERATED_BY = _T(str(PROV.wasGeneratedBy))
+_RDF_OBJECT = _T(str(RDF.object))
+_RDF_PREDICATE = _T(str(RDF.predicate))
+_RDF_SUBJECT = _T(str(RDF.subject))
+_RDF_TYPE = _T(str(RDF.type))
+_RDFS_LABEL = _T(str(RDFS.label))
+_SCHEMA_NEWS_ARTICLE = _T(str(SCHEMA.NewsArticle))
+_SCHEMA_SOFTWARE_APPLICATION = _T(str(SCHEMA.SoftwareApplication))
+_SCHEMA_DATE_PUBLISHED = _T(str(SCHEMA.datePublished))
+_SCHEMA_DESCRIPTION = _T(str(SCHEMA.description))
+_SCHEMA_MENTIONS = _T(str(SCHEMA.mentions))
+_SCHEMA_NAME = _T(str(SCHEMA.name))
+_SCHEMA_SOFTWARE_VERSION = _T(str(SCHEMA.softwareVersion))
+_SCHEMA_START_DATE = _T(str(SCHEMA.startDate))
+_SCHEMA_URL = _T(str(SCHEMA.url))
+_SKOS_ALT_LABEL = _T(str(SKOS.altLabel))
+_SKOS_EXACT_MATCH = _T(str(SKOS.exactMatch))
+_TG_CONFIDENCE = _T(str(TG.confidence))
+_TG_MENTION_COUNT = _T(str(TG.mentionCount))
+_TG_SHA256 = _T(str(TG.sha256))
+_TG_SOURCE_PATH = _T(str(TG.sourcePath))
+_XSD_ANYURI = _T(str(XSD.anyURI))
+_XSD_DATE = _T(str(XSD.date))
+_XSD_DECIMAL = _T(str(XSD.decimal))
+_XSD_INTEGER = _T(str(XSD.integer))
+
+
+def _decimal(x: float) -> ox.Literal:
+    """``0.9`` as an ``xsd:decimal`` rounded to three places, written as rdflib writes ``Decimal(str(x))``."""
+    return ox.Literal(str(Decimal(str(round(x, 3)))), datatype=_XSD_DECIMAL)
+
+
+def _integer(n: int) -> ox.Literal:
+    return ox.Literal(str(n), datatype=_XSD_INTEGER)
+
+
+@dataclass(frozen=True)
+class BuildGraph:
+    """The RDF of a build: the run in the default graph, one named graph per document, and their union.
+
+    Every list is in a fixed order (graphs by IRI, each graph's triples sorted), so every serialization of it
+    is deterministic. The union holds each triple once: first the triples about entities and the run (which
+    several graphs share), sorted, then each document's own (its assertions, evidence and document node),
+    in graph order.
+    """
+
+    default: tuple[ox.Triple, ...]
+    graphs: tuple[tuple[ox.NamedNode, tuple[ox.Triple, ...]], ...]
+    union: tuple[ox.Triple, ...]
+
+    def quads(self) -> Iterator[ox.Quad]:
+        """Every quad: the default graph's, then each named graph's."""
+        default = ox.DefaultGraph()
+        for t in self.default:
+            yield ox.Quad(t.subject, t.predicate, t.object, default)
+        for name, triples in self.graphs:
+            for t in triples:
+                yield ox.Quad(t.subject, t.predicate, t.object, name)
+
+    def __len__(self) -> int:
+        """The number of quads."""
+        return len(self.default) + sum(len(triples) for _, triples in self.graphs)
+
+
+def build_graph(
+    documents: Sequence[Document],
+    entities: Sequence[Entity],
+    relations: Sequence[Relation],
     run: RunInfo,
     *,
     base: Namespace = ID,
-) -> Dataset:
-    """Assemble the RDF dataset: one named graph per document, the run in the default graph.
+) -> BuildGraph:
+    """The RDF of the build: one named graph per document, the run in the default graph, and the union.
 
     Parameters
     ----------
@@ -99,12 +189,14 @@ def build_dataset(
     run
         Versions recorded as PROV provenance.
     """
-    ds = Dataset()
-    _bind(ds, base)
     by_key = {e.key: e for e in entities}
-    iris = {e.key: entity_iri(e, base) for e in entities}
+    iris = {e.key: ox.NamedNode(str(entity_iri(e, base))) for e in entities}
     docs = {d.id: d for d in documents}
-    run_iri, agent_iri, model_iri = _provenance(ds.default_context, run, documents, base)
+    default: set[ox.Triple] = set()
+    run_iri = _provenance(lambda s, p, o: default.add(ox.Triple(s, p, o)), run, base)
+    shared_subjects = set(iris.values()) | {t.subject for t in default}
+    shared: set[ox.Triple] = set(default)
+    own: list[ox.Triple] = []
 
     per_doc_entities: dict[str, set[str]] = {d.id: set() for d in documents}
     for e in entities:
@@ -116,128 +208,168 @@ def build_dataset(
         per_doc_relations[r.document].append(r)
         per_doc_entities[r.document].update((r.subject, r.object))
 
-    for doc_id in sorted(docs):
+    graphs = []
+    for doc_id in sorted(docs):  # graph IRIs share their prefix, so this is their order too
         document = docs[doc_id]
-        g = ds.graph(graph_iri(document, base))
-        doc_iri = document_iri(document, base)
-        _describe_document(g, document, doc_iri, run_iri)
+        triples: set[ox.Triple] = set()
+
+        def add(s, p, o, triples=triples):
+            triples.add(ox.Triple(s, p, o))
+
+        doc_iri = ox.NamedNode(str(document_iri(document, base)))
+        _describe_document(add, document, doc_iri, run_iri)
         for key in sorted(per_doc_entities[doc_id]):
-            e = by_key[key]
-            _describe_entity(g, e, iris[key], doc_id)
-            g.add((doc_iri, SCHEMA.mentions, iris[key]))
+            _describe_entity(add, by_key[key], iris[key], doc_id)
+            add(doc_iri, _SCHEMA_MENTIONS, iris[key])
         for r in per_doc_relations[doc_id]:
-            _add_relation(g, r, iris, document, doc_iri, run_iri, base)
-    return ds
+            _add_relation(add, r, iris, document, doc_iri, run_iri, base)
+        ordered = _sorted_triples(triples)
+        graphs.append((ox.NamedNode(str(graph_iri(document, base))), tuple(ordered)))
+        for t in ordered:
+            if t.subject in shared_subjects:
+                shared.add(t)
+            else:  # the subject (an assertion, its evidence, the document) is this document's alone
+                own.append(t)
+    return BuildGraph(tuple(_sorted_triples(default)), tuple(graphs), tuple(_sorted_triples(shared) + own))
 
 
-def _provenance(g: Graph, run: RunInfo, documents: list[Document], base: Namespace):
-    agent = base[f"agent-tiegraph-{slugify(run.tiegraph_version)}"]
-    model = base[f"model-{slugify(run.model)}"]
-    run_iri = base[
-        f"run-{_digest(run.tiegraph_version, run.model, str(run.gazetteer), *sorted(d.sha256 for d in documents))}"
-    ]
-    g.add((agent, RDF.type, PROV.SoftwareAgent))
-    g.add((agent, RDFS.label, Literal(f"tiegraph {run.tiegraph_version}")))
-    g.add((agent, SCHEMA.softwareVersion, Literal(run.tiegraph_version)))
+def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
+def sort_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
+    """``quads`` in the order :func:`build_graph` gives: the default graph, then graphs by IRI, triples sorted."""
+
+    def key(q: ox.Quad) -> tuple:
+        g = q.graph_name
+        return (not isinstance(g, ox.DefaultGraph), str(g), str(q.subject), str(q.predicate), str(q.object))
+
+    return sorted(quads, key=key)
+
+
+def _provenance(quad, run: RunInfo, base: Namespace) -> ox.NamedNode:
+    agent = ox.NamedNode(str(base[f"agent-tiegraph-{slugify(run.tiegraph_version)}"]))
+    model = ox.NamedNode(str(base[f"model-{slugify(run.model)}"]))
+    # The activity is the extraction with this tiegraph, model and gazetteer setting, the same in every build made
+    # with them: so a document's graph does not change when another document does.
+    run_iri = ox.NamedNode(f"{base}run-{_digest(run.tiegraph_version, run.model, str(run.gazetteer))}")
+    quad(agent, _RDF_TYPE, _PROV_SOFTWARE_AGENT)
+    quad(agent, _RDFS_LABEL, ox.Literal(f"tiegraph {run.tiegraph_version}"))
+    quad(agent, _SCHEMA_SOFTWARE_VERSION, ox.Literal(run.tiegraph_version))
     name, _, version = run.model.partition(" ")
-    g.add((model, RDF.type, PROV.Entity))
-    g.add((model, RDF.type, SCHEMA.SoftwareApplication))
-    g.add((model, RDFS.label, Literal(run.model)))
-    g.add((model, SCHEMA.name, Literal(name)))
+    quad(model, _RDF_TYPE, _PROV_ENTITY)
+    quad(model, _RDF_TYPE, _SCHEMA_SOFTWARE_APPLICATION)
+    quad(model, _RDFS_LABEL, ox.Literal(run.model))
+    quad(model, _SCHEMA_NAME, ox.Literal(name))
     if version:
-        g.add((model, SCHEMA.softwareVersion, Literal(version)))
-    g.add((run_iri, RDF.type, PROV.Activity))
-    g.add((run_iri, RDFS.label, Literal("tiegraph build")))
-    g.add((run_iri, PROV.wasAssociatedWith, agent))
-    g.add((run_iri, PROV.used, model))
-    g.add((run_iri, SCHEMA.description, Literal("gazetteer on" if run.gazetteer else "gazetteer off")))
-    return run_iri, agent, model
+        quad(model, _SCHEMA_SOFTWARE_VERSION, ox.Literal(version))
+    quad(run_iri, _RDF_TYPE, _PROV_ACTIVITY)
+    quad(run_iri, _RDFS_LABEL, ox.Literal("tiegraph build"))
+    quad(run_iri, _PROV_WAS_ASSOCIATED_WITH, agent)
+    quad(run_iri, _PROV_USED, model)
+    quad(run_iri, _SCHEMA_DESCRIPTION, ox.Literal("gazetteer on" if run.gazetteer else "gazetteer off"))
+    return run_iri
 
 
-def _describe_document(g: Graph, d: Document, doc_iri: URIRef, run_iri: URIRef) -> None:
-    g.add((doc_iri, RDF.type, SCHEMA.NewsArticle))
-    g.add((doc_iri, TG.sourcePath, Literal(d.path)))
-    g.add((doc_iri, TG.sha256, Literal(d.sha256)))
+def _describe_document(add, d: Document, doc_iri: ox.NamedNode, run_iri: ox.NamedNode) -> None:
+    add(doc_iri, _RDF_TYPE, _SCHEMA_NEWS_ARTICLE)
+    add(doc_iri, _TG_SOURCE_PATH, ox.Literal(d.path))
+    add(doc_iri, _TG_SHA256, ox.Literal(d.sha256))
     if d.title:
-        g.add((doc_iri, SCHEMA.name, Literal(d.title)))
+        add(doc_iri, _SCHEMA_NAME, ox.Literal(d.title))
     if d.published:
-        g.add((doc_iri, SCHEMA.datePublished, Literal(d.published, datatype=XSD.date)))
+        add(doc_iri, _SCHEMA_DATE_PUBLISHED, ox.Literal(d.published, datatype=_XSD_DATE))
     if d.url:
-        g.add((doc_iri, SCHEMA.url, Literal(d.url, datatype=XSD.anyURI)))
-    g.add((run_iri, PROV.used, doc_iri))
+        add(doc_iri, _SCHEMA_URL, ox.Literal(d.url, datatype=_XSD_ANYURI))
+    add(run_iri, _PROV_USED, doc_iri)
 
 
-def _describe_entity(g: Graph, e: Entity, iri: URIRef, doc_id: str) -> None:
-    for t in _type_terms(e):
-        g.add((iri, RDF.type, t))
-    g.add((iri, RDFS.label, Literal(e.name)))
+def _describe_entity(add, e: Entity, iri: ox.NamedNode, doc_id: str) -> None:
+    add(iri, _RDF_TYPE, _T.tg(e.type))
+    if e.subtype:
+        add(iri, _RDF_TYPE, _T.tg(e.subtype))
+    add(iri, _RDFS_LABEL, ox.Literal(e.name))
     for alias in e.aliases:
-        g.add((iri, SKOS.altLabel, Literal(alias)))
+        add(iri, _SKOS_ALT_LABEL, ox.Literal(alias))
     if e.qid:
-        g.add((iri, SKOS.exactMatch, WIKIDATA[e.qid]))
+        add(iri, _SKOS_EXACT_MATCH, _T(str(WIKIDATA[e.qid])))
     if e.date:
-        datatype = XSD.date if len(e.date) == 10 and e.date[4] == "-" else None
-        g.add((iri, SCHEMA.startDate, Literal(e.date, datatype=datatype)))
-    g.add((iri, TG.confidence, Literal(Decimal(str(round(e.confidence, 3))), datatype=XSD.decimal)))
+        full = len(e.date) == 10 and e.date[4] == "-"
+        add(iri, _SCHEMA_START_DATE, ox.Literal(e.date, datatype=_XSD_DATE) if full else ox.Literal(e.date))
+    add(iri, _TG_CONFIDENCE, _decimal(e.confidence))
     count = sum(1 for m in e.mentions if m[0] == doc_id)
     if count:
-        g.add((iri, TG.mentionCount, Literal(count)))
+        add(iri, _TG_MENTION_COUNT, _integer(count))
 
 
 def _add_relation(
-    g: Graph,
+    add,
     r: Relation,
-    iris: dict[str, URIRef],
+    iris: dict[str, ox.NamedNode],
     document: Document,
-    doc_iri: URIRef,
-    run_iri: URIRef,
+    doc_iri: ox.NamedNode,
+    run_iri: ox.NamedNode,
     base: Namespace,
 ) -> None:
-    s, o, p = iris[r.subject], iris[r.object], getattr(TG, r.predicate)
-    h = _digest(str(s), r.predicate, str(o), document.id, str(r.start), str(r.end), r.role or "", length=16)
-    assertion, evidence = base[f"assertion-{h}"], base[f"evidence-{h}"]
-    position, quote = base[f"evidence-{h}-position"], base[f"evidence-{h}-quote"]
-    g.add((s, p, o))
-    g.add((assertion, RDF.type, TG.Assertion))
-    g.add((assertion, RDF.subject, s))
-    g.add((assertion, RDF.predicate, p))
-    g.add((assertion, RDF.object, o))
+    s, o, p = iris[r.subject], iris[r.object], _T.tg(r.predicate)
+    h = _digest(s.value, r.predicate, o.value, document.id, str(r.start), str(r.end), r.role or "", length=16)
+    stem = f"{base}evidence-{h}"
+    assertion, evidence = ox.NamedNode(f"{base}assertion-{h}"), ox.NamedNode(stem)
+    position, quote = ox.NamedNode(f"{stem}-position"), ox.NamedNode(f"{stem}-quote")
+    add(s, p, o)
+    add(assertion, _RDF_TYPE, _T.tg("Assertion"))
+    add(assertion, _RDF_SUBJECT, s)
+    add(assertion, _RDF_PREDICATE, p)
+    add(assertion, _RDF_OBJECT, o)
     if r.role:
-        g.add((assertion, TG.role, Literal(r.role)))
-    g.add((assertion, TG.confidence, Literal(Decimal(str(round(r.confidence, 3))), datatype=XSD.decimal)))
-    g.add((assertion, TG.rule, Literal(r.rule)))
-    g.add((assertion, PROV.wasDerivedFrom, evidence))
-    g.add((assertion, PROV.wasGeneratedBy, run_iri))
-    g.add((evidence, RDF.type, OA.SpecificResource))
-    g.add((evidence, OA.hasSource, doc_iri))
-    g.add((evidence, OA.hasSelector, position))
-    g.add((evidence, OA.hasSelector, quote))
-    g.add((position, RDF.type, OA.TextPositionSelector))
-    g.add((position, OA.start, Literal(r.start)))
-    g.add((position, OA.end, Literal(r.end)))
-    g.add((quote, RDF.type, OA.TextQuoteSelector))
-    g.add((quote, OA.exact, Literal(document.text[r.start : r.end])))
+        add(assertion, _T.tg("role"), ox.Literal(r.role))
+    add(assertion, _T.tg("confidence"), _decimal(r.confidence))
+    add(assertion, _T.tg("rule"), ox.Literal(r.rule))
+    add(assertion, _PROV_WAS_DERIVED_FROM, evidence)
+    add(assertion, _PROV_WAS_GENERATED_BY, run_iri)
+    add(evidence, _RDF_TYPE, _OA_SPECIFIC_RESOURCE)
+    add(evidence, _OA_HAS_SOURCE, doc_iri)
+    add(evidence, _OA_HAS_SELECTOR, position)
+    add(evidence, _OA_HAS_SELECTOR, quote)
+    add(position, _RDF_TYPE, _OA_TEXT_POSITION_SELECTOR)
+    add(position, _OA_START, _integer(r.start))
+    add(position, _OA_END, _integer(r.end))
+    add(quote, _RDF_TYPE, _OA_TEXT_QUOTE_SELECTOR)
+    add(quote, _OA_EXACT, ox.Literal(document.text[r.start : r.end]))
 
 
-class _SortedTrigSerializer(TrigSerializer):
-    """rdflib's TriG serializer with the graphs in IRI order (rdflib takes them in set order)."""
-
-    def __init__(self, store: Dataset):
-        super().__init__(store)
-        self.contexts = sorted(self.contexts, key=lambda c: str(c.identifier))
+def serialize_trig(quads: Iterable[ox.Quad], *, base: Namespace | str = ID) -> bytes:
+    """TriG bytes of ``quads`` in their order (:meth:`BuildGraph.quads`, :func:`sort_quads`)."""
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes(base))
 
 
-def serialize_trig(ds: Dataset) -> bytes:
-    """TriG bytes of ``ds``, deterministic: graphs, subjects, predicates and objects all sorted."""
-    buffer = BytesIO()
-    _SortedTrigSerializer(ds).serialize(buffer, encoding="utf-8")
-    return buffer.getvalue()
+def serialize_turtle(triples: Iterable[ox.Triple], *, base: Namespace | str = ID) -> bytes:
+    """Turtle bytes of ``triples`` in their order (:attr:`BuildGraph.union`)."""
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
+
+
+def build_dataset(
+    documents: list[Document],
+    entities: list[Entity],
+    relations: list[Relation],
+    run: RunInfo,
+    *,
+    base: Namespace = ID,
+) -> Dataset:
+    """The quads of :func:`build_graph` as an rdflib :class:`~rdflib.Dataset`, with the prefixes bound."""
+    ds = Dataset()
+    for prefix, ns in prefixes(base).items():
+        ds.bind(prefix, Namespace(ns), override=True, replace=True)
+    quads = build_graph(documents, entities, relations, run, base=base).quads()
+    ds.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS), format="nquads")
+    return ds
 
 
 def union_graph(ds: Dataset, *, base: Namespace = ID) -> Graph:
-    """All triples of all graphs of ``ds`` in one graph (what ``graph.ttl`` holds)."""
+    """All triples of all graphs of ``ds`` in one rdflib graph (what ``graph.ttl`` holds)."""
     g = Graph()
-    _bind(g, base)
+    for prefix, ns in prefixes(base).items():
+        g.bind(prefix, Namespace(ns), override=True, replace=True)
     for s, p, o, _ in ds.quads((None, None, None, None)):
         g.add((s, p, o))
     return g

@@ -33,6 +33,7 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +48,7 @@ __all__ = [
     "RDF_FORMATS",
     "STORE_NAME",
     "StoreInfo",
+    "StoreWriter",
     "load_rdf",
     "load_rdf_text",
     "open_store",
@@ -78,6 +80,8 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 _FORMAT_NAMES = {"turtle": ".ttl", "trig": ".trig", "ntriples": ".nt", "nquads": ".nq", "jsonld": ".jsonld"}
 _UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _FORMAT_VERSION = 1
+#: Bytes of RDF text given to pyoxigraph's bulk loader at a time.
+LOAD_CHUNK = 1 << 19
 
 
 @dataclass(frozen=True)
@@ -91,13 +95,19 @@ class StoreInfo:
     prefixes: dict[str, str]
 
 
-def write_store(out: Path | str) -> StoreInfo:
+def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
     """(Re)create ``out/store`` from ``out/graph.trig``, replacing any older store in one swap.
+
+    pyoxigraph parses and loads without holding Python's GIL, so a build runs this in a thread while it does
+    its analysis (see :class:`StoreWriter`).
 
     Parameters
     ----------
     out
         A build folder holding ``graph.trig``.
+    union
+        The union of graph.trig's graphs as Turtle (``graph.ttl``), when the caller has it (a build does): it is
+        loaded as the default graph instead of being computed again with SPARQL.
 
     Returns
     -------
@@ -120,22 +130,25 @@ def write_store(out: Path | str) -> StoreInfo:
     try:
         store = ox.Store(str(tmp))
         try:
-            store.bulk_load(data, format=ox.RdfFormat.TRIG)
+            _bulk_load(store, data, ox.RdfFormat.TRIG, b"\n}\n")
         except SyntaxError as exc:
             msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
             raise InputError(msg) from exc
-        store.update(_UNION)
+        if union is None:
+            store.update(_UNION)
+        else:  # the default graph's own triples (the run) are in the union too
+            _bulk_load(store, union, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
         store.flush()
-        quads, graphs = len(store), sum(1 for _ in store.named_graphs())
+        count, graphs = len(store), sum(1 for _ in store.named_graphs())
         del store  # closes the RocksDB instance before the folder moves
-        info = StoreInfo(out / STORE_NAME, quads, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
+        info = StoreInfo(out / STORE_NAME, count, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
         marker = {
             "format": _FORMAT_VERSION,
             "source": "graph.trig",
             "size": stat.st_size,
             "mtime_ns": stat.st_mtime_ns,
             "sha256": info.sha256,
-            "quads": quads,
+            "quads": count,
             "graphs": graphs,
             "default_graph": "union of all graphs",
             "prefixes": info.prefixes,
@@ -146,6 +159,66 @@ def write_store(out: Path | str) -> StoreInfo:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return info
+
+
+def _bulk_load(store: ox.Store, data: bytes, fmt: ox.RdfFormat, end: bytes, **kwargs) -> None:
+    """Bulk-load ``data`` in pieces of about :data:`LOAD_CHUNK` bytes, each cut after an ``end``.
+
+    pyoxigraph's bulk loader holds all it is given in memory, so a whole graph at once would make a build's
+    peak memory grow with the corpus. ``end`` closes a statement (Turtle) or a graph (TriG) in what pyoxigraph
+    and rdflib write: their literals never hold a raw line break, or, in rdflib's long literals, not that
+    line. Every piece gets the ``@prefix`` lines of the head. Should a piece still not parse, the whole is
+    loaded again at once, so a file cut wrongly is read right (and a broken one raises ``SyntaxError``).
+    """
+    head_end = 0
+    while data.startswith(b"@prefix ", head_end) or data.startswith(b"\n", head_end):
+        head_end = data.index(b"\n", head_end) + 1
+    head, pieces, at = data[:head_end], [], head_end
+    while at < len(data):
+        cut = data.find(end, at + LOAD_CHUNK)
+        cut = len(data) if cut < 0 else cut + len(end)
+        pieces.append(data[at:cut])
+        at = cut
+    if len(pieces) <= 1:
+        store.bulk_load(data, format=fmt, **kwargs)
+        return
+    try:
+        for piece in pieces:
+            store.bulk_load(head + piece, format=fmt, **kwargs)
+    except SyntaxError:
+        store.clear()
+        store.bulk_load(data, format=fmt, **kwargs)
+
+
+class StoreWriter:
+    """:func:`write_store` in a thread: ``start()`` it once graph.trig is written, ``result()`` waits for it.
+
+    The thread mostly runs inside pyoxigraph, which releases the GIL, so the caller's own work goes on beside it.
+    An error in the thread is raised again by ``result()``.
+    """
+
+    def __init__(self, out: Path | str, *, union: bytes | None = None):
+        self._out, self._union = Path(out), union
+        self._info: StoreInfo | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="tiegraph-store", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            self._info = write_store(self._out, union=self._union)
+        except BaseException as exc:  # handed to the caller in result()
+            self._error = exc
+
+    def start(self) -> StoreWriter:
+        self._thread.start()
+        return self
+
+    def result(self) -> StoreInfo:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._info is not None
+        return self._info
 
 
 def store_status(out: Path | str) -> Literal["current", "stale", "missing"]:

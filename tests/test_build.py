@@ -258,3 +258,21 @@ def test_build_seed_scores_with_graph_evaluate(seed_build, gold_file, reference_
     # the product's scorer gives the reference scorer's numbers
     assert f"{result.entities.f1:.3f}" == reference_scores["ef"]
     assert f"{result.relations.f1:.3f}" == reference_scores["rf"]
+
+
+def test_build_projects_its_records_as_the_rdf_is_projected(tmp_path, repo_root, extractor):
+    """The build's network (from the records) is exactly what graph.analysis.project makes of graph.ttl."""
+    from extract.corpus import resolve_corpus
+    from extract.documents import iter_input_files, read_file
+    from graph.analysis import project, project_records
+    from graph.api import load_graph
+
+    articles = repo_root / "tests" / "articles"
+    build([articles], tmp_path, extractor=extractor)
+    documents = [d for f, rel in iter_input_files([articles]) for d in read_file(f, rel).documents]
+    corpus = resolve_corpus(list(extractor.extract(documents)))
+    mine = project_records([x.document for x in corpus.documents], corpus.entities, corpus.relations)
+    theirs = project(load_graph(tmp_path))
+    assert list(mine.nodes(data=True)) == list(theirs.nodes(data=True))
+    assert list(mine.edges(keys=True, data=True)) == list(theirs.edges(keys=True, data=True))
+    assert mine.number_of_edges() > 50
