@@ -8,6 +8,7 @@ scores = evaluate(["gold.json"], "out")
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -28,9 +29,9 @@ from extract.pipeline import Extractor
 from extract.records import extraction_fingerprint
 from extract.relations import load_rules
 from extract.types import Document, Extraction
-from graph.cache import CACHE_DIR, ExtractionCache, cache_key
+from graph.cache import CACHE_DIR, GRAPH_DIR, ExtractionCache, GraphCache, cache_key
 from graph.io import write_bytes_atomic, write_json_atomic
-from graph.rdf import BuildGraph, RunInfo, build_graph, entity_iri, serialize_trig, serialize_turtle
+from graph.rdf import BuildRDF, RunInfo, build_rdf, entity_iri
 from graph.store import StoreWriter
 from ontology import ID, InputError, TiegraphError, load_ontology, load_shapes
 
@@ -274,7 +275,11 @@ def build(
     run = RunInfo(tiegraph_version(), state.model_id, gazetteer)
     ns = Namespace(base)
     documents = [x.document for x in corpus.documents]
-    write_outputs(out, build_graph(documents, corpus.entities, corpus.relations, run, base=ns), corpus, base=ns)
+    blocks = GraphCache(out / CACHE_DIR / GRAPH_DIR) if cache else None
+    rdf = build_rdf(documents, corpus.entities, corpus.relations, run, base=ns, cache=blocks)
+    write_outputs(out, rdf, corpus, base=ns, cache=cache)
+    if blocks is not None:
+        blocks.finish()
     removed = _update_cache(state, extractions, read)
     report = BuildReport(
         out,
@@ -474,27 +479,55 @@ def _ordered(rows: list[dict]) -> tuple[dict, ...]:
     return tuple(sorted(rows, key=order))
 
 
-def write_outputs(out: Path, rdf: BuildGraph, corpus: Corpus, *, base: Namespace = ID) -> None:
-    """``graph.trig``, ``graph.ttl``, ``resolution.json``, the analysis and the store ``store/``, each atomically.
-
-    pyoxigraph serializes ``rdf`` (:func:`graph.rdf.build_graph`) and loads the store.
-    """
+def write_outputs(out: Path, rdf: BuildRDF, corpus: Corpus, *, base: Namespace = ID, cache: bool = True) -> None:
+    """``graph.trig``, ``graph.ttl``, ``resolution.json``, the analysis and the store ``store/``, each atomically."""
     out.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(out / "graph.trig", serialize_trig(rdf.quads(), base=base))
-    union = serialize_turtle(rdf.union, base=base)
+    write_bytes_atomic(out / "graph.trig", rdf.trig())
+    union = rdf.turtle()
     write_bytes_atomic(out / "graph.ttl", union)
-    del rdf  # the bytes are all the rest needs: the terms go before the store and the analysis take memory
     # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read, loaded from graph.trig and
     # graph.ttl in a thread (pyoxigraph does not hold the GIL) while the rest is written
-    store = StoreWriter(out, union=union).start()
+    store = StoreWriter(out, union=union, rdf=rdf).start()
     write_json_atomic(out / "resolution.json", resolution_audit(corpus, base=base))
 
     # Analysis (graph.analysis, graph.viz): centrality.csv and the page graph.html, projected from the records.
-    from graph.analysis import project_records, write_analysis
+    from graph.analysis import project_records
 
     documents = [x.document for x in corpus.documents]
-    write_analysis(out, project_records(documents, corpus.entities, corpus.relations, base=str(base)))
+    _write_analysis(out, project_records(documents, corpus.entities, corpus.relations, base=str(base)), cache=cache)
     store.result()
+
+
+#: What the last analysis was made from, in the cache folder: a rebuild whose network is the same reuses it.
+ANALYSIS_STATE = "analysis.json"
+
+
+def _write_analysis(out: Path, network, *, cache: bool) -> None:
+    """``centrality.csv`` and ``graph.html`` of ``network``, unless the files there were made from the same one.
+
+    The network's digest covers every node and edge with its attributes (labels, evidence, ...) and tiegraph's
+    version; the files' digests are checked too, so an edited or truncated file is written again.
+    """
+    from graph.analysis import write_analysis
+
+    state = out / CACHE_DIR / ANALYSIS_STATE
+    files = ("centrality.csv", "graph.html")
+    data = [tiegraph_version(), list(network.nodes(data=True)), list(network.edges(keys=True, data=True))]
+    digest = hashlib.sha256(json.dumps(data, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()
+    if cache:
+        try:
+            before = json.loads(state.read_bytes())
+            if before["network"] == digest and all(before[f] == _file_digest(out / f) for f in files):
+                return
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    write_analysis(out, network)
+    if cache:
+        write_json_atomic(state, {"network": digest, **{f: _file_digest(out / f) for f in files}})
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def resolution_audit(corpus: Corpus, *, base: Namespace = ID) -> dict:

@@ -15,12 +15,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from extract.records import extraction_from_dict, extraction_to_dict
 from extract.types import Extraction
 from graph.io import write_bytes_atomic, write_json_atomic
+from graph.rdf import GraphBlock
 
 #: The cache folder inside a build folder.
 CACHE_DIR: str = "cache"
@@ -94,11 +95,62 @@ class ExtractionCache:
         if not self.folder.is_dir():
             return
         for sub in self.folder.iterdir():
-            if not sub.is_dir():
+            if not _is_shard(sub):
                 continue
             for entry in sub.iterdir():
                 if entry.suffix == ".json" and entry.stem in keep:
                     continue
                 entry.unlink(missing_ok=True)  # entries of removed or changed documents, and stray temporaries
+            if not any(sub.iterdir()):
+                sub.rmdir()
+
+
+def _is_shard(path: Path) -> bool:
+    """A folder of entries: two hexadecimal digits (``DIR/cache/ab``), not the graph blocks' ``rdf``."""
+    return path.is_dir() and len(path.name) == 2 and all(c in "0123456789abcdef" for c in path.name)
+
+
+#: The graph blocks' folder inside the cache folder.
+GRAPH_DIR: str = "rdf"
+
+
+@dataclass
+class GraphCache:
+    """Serialized document graphs (:class:`graph.rdf.GraphBlock`) under ``folder``: ``ab/abcdef….trig`` and ``.ttl``.
+
+    A block's key is the digest of all its graph is made of, so a hit is always right; :meth:`finish` deletes
+    the blocks the last build did not use.
+    """
+
+    folder: Path
+    used: set[str] = field(default_factory=set)
+
+    def _file(self, key: str, suffix: str) -> Path:
+        return self.folder / key[:2] / f"{key}{suffix}"
+
+    def get(self, key: str, name: str) -> GraphBlock | None:
+        """The block of ``key`` (the graph ``name``), or ``None`` when it is not here or cannot be read."""
+        self.used.add(key)
+        try:
+            return GraphBlock(name, key, self._file(key, ".trig").read_bytes(), self._file(key, ".ttl").read_bytes())
+        except OSError:
+            return None
+
+    def put(self, block: GraphBlock) -> None:
+        """Keep ``block`` (atomically, without syncing: a block lost in a crash is made again)."""
+        self.used.add(block.key)
+        write_bytes_atomic(self._file(block.key, ".ttl"), block.own, durable=False)
+        write_bytes_atomic(self._file(block.key, ".trig"), block.trig, durable=False)
+
+    def finish(self) -> None:
+        """Delete the blocks this build did not use."""
+        if not self.folder.is_dir():
+            return
+        for sub in self.folder.iterdir():
+            if not _is_shard(sub):
+                continue
+            for entry in sub.iterdir():
+                if entry.stem not in self.used or entry.suffix not in (".trig", ".ttl"):
+                    entry.unlink(missing_ok=True)
             if not any(sub.iterdir()):
                 sub.rmdir()

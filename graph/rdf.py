@@ -17,9 +17,11 @@ The shape follows the output contract (shared/eval/README.md)::
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import Dataset, Graph, Namespace, URIRef
@@ -140,43 +142,67 @@ def _integer(n: int) -> ox.Literal:
     return ox.Literal(str(n), datatype=_XSD_INTEGER)
 
 
-@dataclass(frozen=True)
-class BuildGraph:
-    """The RDF of a build: the run in the default graph, one named graph per document, and their union.
+#: Bumped when the RDF a document's graph is made of changes shape, so that cached graph blocks are made again.
+BLOCK_FORMAT: int = 1
 
-    Every list is in a fixed order (graphs by IRI, each graph's triples sorted), so every serialization of it
-    is deterministic. The union holds each triple once: first the triples about entities and the run (which
-    several graphs share), sorted, then each document's own (its assertions, evidence and document node),
-    in graph order.
+
+@dataclass(frozen=True, slots=True)
+class GraphBlock:
+    """One document's named graph, serialized: what a rebuild reuses when nothing the graph is made of changed.
+
+    ``trig`` is the graph as TriG and ``own`` the Turtle of the triples about the document's own nodes (its
+    assertions, their evidence, the document node), both without prefix lines; ``key`` is the digest of all
+    the graph is made of (:func:`build_rdf`).
     """
 
-    default: tuple[ox.Triple, ...]
-    graphs: tuple[tuple[ox.NamedNode, tuple[ox.Triple, ...]], ...]
-    union: tuple[ox.Triple, ...]
-
-    def quads(self) -> Iterator[ox.Quad]:
-        """Every quad: the default graph's, then each named graph's."""
-        default = ox.DefaultGraph()
-        for t in self.default:
-            yield ox.Quad(t.subject, t.predicate, t.object, default)
-        for name, triples in self.graphs:
-            for t in triples:
-                yield ox.Quad(t.subject, t.predicate, t.object, name)
-
-    def __len__(self) -> int:
-        """The number of quads."""
-        return len(self.default) + sum(len(triples) for _, triples in self.graphs)
+    name: str
+    key: str
+    trig: bytes
+    own: bytes
 
 
-def build_graph(
+class BlockCache(Protocol):
+    """Where :func:`build_rdf` finds and keeps graph blocks (``graph.cache.GraphCache``)."""
+
+    def get(self, key: str, name: str) -> GraphBlock | None: ...
+
+    def put(self, block: GraphBlock) -> None: ...
+
+
+@dataclass(frozen=True)
+class BuildRDF:
+    """The RDF of a build, serialized: the prefix lines, the default graph (the run), one block per document,
+    and the triples that several documents' graphs share (about entities and the run).
+
+    :meth:`trig` is ``graph.trig``: the head, the default graph and the blocks in graph IRI order.
+    :meth:`turtle` is ``graph.ttl``, the union of all graphs, each triple once: the shared triples sorted,
+    then each document's own. Both are the same bytes whether a block was made now or taken from the cache.
+    """
+
+    head: bytes
+    default: bytes
+    blocks: tuple[GraphBlock, ...]
+    shared: tuple[ox.Triple, ...]
+    prefixes: dict[str, str]
+
+    def trig(self) -> bytes:
+        return b"".join((self.head, b"\n", self.default, *(b.trig for b in self.blocks)))
+
+    def turtle(self) -> bytes:
+        shared = _without_prefixes(ox.serialize(self.shared, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
+        return b"".join((self.head, b"\n", shared, *(b.own for b in self.blocks)))
+
+
+def build_rdf(
     documents: Sequence[Document],
     entities: Sequence[Entity],
     relations: Sequence[Relation],
     run: RunInfo,
     *,
     base: Namespace = ID,
-) -> BuildGraph:
-    """The RDF of the build: one named graph per document, the run in the default graph, and the union.
+    cache: BlockCache | None = None,
+) -> BuildRDF:
+    """The RDF of the build: one named graph per document, the run in the default graph, and their union.
 
     Parameters
     ----------
@@ -188,49 +214,127 @@ def build_graph(
         Relation occurrences between build-level entity keys, each with its document and sentence span.
     run
         Versions recorded as PROV provenance.
+    cache
+        Graph blocks of earlier builds: a document whose graph would be made of the same things (its record,
+        the entities it describes as the corpus now resolves them, the run, the base) is not made again.
     """
     by_key = {e.key: e for e in entities}
     iris = {e.key: ox.NamedNode(str(entity_iri(e, base))) for e in entities}
     docs = {d.id: d for d in documents}
+    names = prefixes(base)
     default: set[ox.Triple] = set()
     run_iri = _provenance(lambda s, p, o: default.add(ox.Triple(s, p, o)), run, base)
-    shared_subjects = set(iris.values()) | {t.subject for t in default}
     shared: set[ox.Triple] = set(default)
-    own: list[ox.Triple] = []
+    shared_subjects = set(iris.values()) | {t.subject for t in default}
 
+    counts: dict[tuple[str, str], int] = {}
     per_doc_entities: dict[str, set[str]] = {d.id: set() for d in documents}
     for e in entities:
         for doc_id, _, _ in e.mentions:
             if doc_id in per_doc_entities:
                 per_doc_entities[doc_id].add(e.key)
+                counts[(e.key, doc_id)] = counts.get((e.key, doc_id), 0) + 1
     per_doc_relations: dict[str, list[Relation]] = {d.id: [] for d in documents}
     for r in relations:
         per_doc_relations[r.document].append(r)
         per_doc_entities[r.document].update((r.subject, r.object))
 
-    graphs = []
+    described: set[tuple[str, int]] = set()
+    blocks = []
     for doc_id in sorted(docs):  # graph IRIs share their prefix, so this is their order too
         document = docs[doc_id]
-        triples: set[ox.Triple] = set()
-
-        def add(s, p, o, triples=triples):
-            triples.add(ox.Triple(s, p, o))
-
+        keys = sorted(per_doc_entities[doc_id])
+        rels = per_doc_relations[doc_id]
         doc_iri = ox.NamedNode(str(document_iri(document, base)))
-        _describe_document(add, document, doc_iri, run_iri)
-        for key in sorted(per_doc_entities[doc_id]):
-            _describe_entity(add, by_key[key], iris[key], doc_id)
-            add(doc_iri, _SCHEMA_MENTIONS, iris[key])
-        for r in per_doc_relations[doc_id]:
-            _add_relation(add, r, iris, document, doc_iri, run_iri, base)
-        ordered = _sorted_triples(triples)
-        graphs.append((ox.NamedNode(str(graph_iri(document, base))), tuple(ordered)))
-        for t in ordered:
-            if t.subject in shared_subjects:
-                shared.add(t)
-            else:  # the subject (an assertion, its evidence, the document) is this document's alone
-                own.append(t)
-    return BuildGraph(tuple(_sorted_triples(default)), tuple(graphs), tuple(_sorted_triples(shared) + own))
+        name = str(graph_iri(document, base))
+        key = _block_key(document, [(by_key[k], iris[k], counts.get((k, doc_id), 0)) for k in keys], rels, iris,
+                         run_iri, base)  # fmt: skip
+        block = cache.get(key, name) if cache is not None else None
+        if block is None:
+            block = _block(name, key, document, keys, rels, by_key, iris, counts, doc_iri, run_iri, base, names,
+                           shared_subjects)  # fmt: skip
+            if cache is not None:
+                cache.put(block)
+        blocks.append(block)
+        # what this graph adds to the triples the graphs share
+        shared.add(ox.Triple(run_iri, _PROV_USED, doc_iri))
+        for k in keys:
+            if (k, counts.get((k, doc_id), 0)) not in described:
+                described.add((k, counts.get((k, doc_id), 0)))
+                _describe_entity(lambda s, p, o: shared.add(ox.Triple(s, p, o)), by_key[k], iris[k],
+                                 counts.get((k, doc_id), 0))  # fmt: skip
+        for r in rels:
+            shared.add(ox.Triple(iris[r.subject], _T.tg(r.predicate), iris[r.object]))
+    default_block = _without_prefixes(
+        ox.serialize(
+            [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _sorted_triples(default)],
+            format=ox.RdfFormat.TRIG,
+            prefixes=names,
+        )
+    )
+    head = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(names.items())).encode("utf-8")
+    return BuildRDF(head, default_block, tuple(blocks), tuple(_sorted_triples(shared)), names)
+
+
+def _block_key(document: Document, described: list, relations: list[Relation], iris, run_iri, base) -> str:
+    """The digest of all a document's graph is made of."""
+    parts = [
+        BLOCK_FORMAT,
+        str(base),
+        run_iri.value,
+        [document.id, document.path, document.sha256, document.title, document.published, document.url],
+        hashlib.sha256(document.text.encode("utf-8")).hexdigest(),
+        [[iri.value, e.name, e.type, e.subtype, list(e.aliases), e.qid, e.date, e.confidence, n]
+         for e, iri, n in described],
+        [[iris[r.subject].value, r.predicate, iris[r.object].value, r.start, r.end, r.rule, r.confidence, r.role]
+         for r in relations],
+    ]  # fmt: skip
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+
+
+def _block(
+    name: str,
+    key: str,
+    document: Document,
+    keys: list[str],
+    relations: list[Relation],
+    by_key: dict[str, Entity],
+    iris: dict[str, ox.NamedNode],
+    counts: dict[tuple[str, str], int],
+    doc_iri: ox.NamedNode,
+    run_iri: ox.NamedNode,
+    base: Namespace,
+    names: dict[str, str],
+    shared_subjects: set,
+) -> GraphBlock:
+    """Make one document's graph and serialize it."""
+    triples: set[ox.Triple] = set()
+
+    def add(s, p, o):
+        triples.add(ox.Triple(s, p, o))
+
+    _describe_document(add, document, doc_iri, run_iri)
+    for k in keys:
+        _describe_entity(add, by_key[k], iris[k], counts.get((k, document.id), 0))
+        add(doc_iri, _SCHEMA_MENTIONS, iris[k])
+    for r in relations:
+        _add_relation(add, r, iris, document, doc_iri, run_iri, base)
+    ordered = _sorted_triples(triples)
+    g = ox.NamedNode(name)
+    trig = ox.serialize(
+        [ox.Quad(t.subject, t.predicate, t.object, g) for t in ordered], format=ox.RdfFormat.TRIG, prefixes=names
+    )
+    own = [t for t in ordered if t.subject not in shared_subjects]
+    turtle = ox.serialize(own, format=ox.RdfFormat.TURTLE, prefixes=names)
+    return GraphBlock(name, key, _without_prefixes(trig), _without_prefixes(turtle))
+
+
+def _without_prefixes(data: bytes) -> bytes:
+    """``data`` (pyoxigraph's Turtle or TriG) without its ``@prefix`` lines: blocks share one head."""
+    at = 0
+    while data.startswith(b"@prefix ", at):
+        at = data.index(b"\n", at) + 1
+    return data[at:]
 
 
 def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
@@ -238,7 +342,7 @@ def _sorted_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
 
 
 def sort_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
-    """``quads`` in the order :func:`build_graph` gives: the default graph, then graphs by IRI, triples sorted."""
+    """``quads`` in the order of ``graph.trig``: the default graph, then graphs by IRI, each one's triples sorted."""
 
     def key(q: ox.Quad) -> tuple:
         g = q.graph_name
@@ -284,7 +388,7 @@ def _describe_document(add, d: Document, doc_iri: ox.NamedNode, run_iri: ox.Name
     add(run_iri, _PROV_USED, doc_iri)
 
 
-def _describe_entity(add, e: Entity, iri: ox.NamedNode, doc_id: str) -> None:
+def _describe_entity(add, e: Entity, iri: ox.NamedNode, count: int) -> None:
     add(iri, _RDF_TYPE, _T.tg(e.type))
     if e.subtype:
         add(iri, _RDF_TYPE, _T.tg(e.subtype))
@@ -297,7 +401,6 @@ def _describe_entity(add, e: Entity, iri: ox.NamedNode, doc_id: str) -> None:
         full = len(e.date) == 10 and e.date[4] == "-"
         add(iri, _SCHEMA_START_DATE, ox.Literal(e.date, datatype=_XSD_DATE) if full else ox.Literal(e.date))
     add(iri, _TG_CONFIDENCE, _decimal(e.confidence))
-    count = sum(1 for m in e.mentions if m[0] == doc_id)
     if count:
         add(iri, _TG_MENTION_COUNT, _integer(count))
 
@@ -339,12 +442,12 @@ def _add_relation(
 
 
 def serialize_trig(quads: Iterable[ox.Quad], *, base: Namespace | str = ID) -> bytes:
-    """TriG bytes of ``quads`` in their order (:meth:`BuildGraph.quads`, :func:`sort_quads`)."""
+    """TriG bytes of ``quads`` in their order (sort them with :func:`sort_quads` for deterministic bytes)."""
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes(base))
 
 
 def serialize_turtle(triples: Iterable[ox.Triple], *, base: Namespace | str = ID) -> bytes:
-    """Turtle bytes of ``triples`` in their order (:attr:`BuildGraph.union`)."""
+    """Turtle bytes of ``triples`` in their order."""
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
 
 
@@ -356,12 +459,11 @@ def build_dataset(
     *,
     base: Namespace = ID,
 ) -> Dataset:
-    """The quads of :func:`build_graph` as an rdflib :class:`~rdflib.Dataset`, with the prefixes bound."""
+    """The graphs of :func:`build_rdf` as an rdflib :class:`~rdflib.Dataset`, with the prefixes bound."""
     ds = Dataset()
     for prefix, ns in prefixes(base).items():
         ds.bind(prefix, Namespace(ns), override=True, replace=True)
-    quads = build_graph(documents, entities, relations, run, base=base).quads()
-    ds.parse(data=ox.serialize(quads, format=ox.RdfFormat.N_QUADS), format="nquads")
+    ds.parse(data=build_rdf(documents, entities, relations, run, base=base).trig(), format="trig")
     return ds
 
 

@@ -37,11 +37,14 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyoxigraph as ox
 
 from ontology.errors import InputError
+
+if TYPE_CHECKING:
+    from graph.rdf import BuildRDF
 
 __all__ = [
     "MARKER",
@@ -80,6 +83,8 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 _FORMAT_NAMES = {"turtle": ".ttl", "trig": ".trig", "ntriples": ".nt", "nquads": ".nq", "jsonld": ".jsonld"}
 _UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _FORMAT_VERSION = 1
+#: A rebuild replaces the changed graphs in a copy of the last store while they are at most this share of all.
+UPDATE_SHARE = 0.2
 #: Bytes of RDF text given to pyoxigraph's bulk loader at a time.
 LOAD_CHUNK = 1 << 19
 
@@ -95,11 +100,13 @@ class StoreInfo:
     prefixes: dict[str, str]
 
 
-def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
+def write_store(out: Path | str, *, union: bytes | None = None, rdf: BuildRDF | None = None) -> StoreInfo:
     """(Re)create ``out/store`` from ``out/graph.trig``, replacing any older store in one swap.
 
     pyoxigraph parses and loads without holding Python's GIL, so a build runs this in a thread while it does
-    its analysis (see :class:`StoreWriter`).
+    its analysis (see :class:`StoreWriter`). With ``rdf``, a store that a build made before is copied (a RocksDB
+    checkpoint: hard links) and only the graphs that changed are replaced in the copy, which gives the same
+    quads as loading everything again.
 
     Parameters
     ----------
@@ -108,6 +115,8 @@ def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
     union
         The union of graph.trig's graphs as Turtle (``graph.ttl``), when the caller has it (a build does): it is
         loaded as the default graph instead of being computed again with SPARQL.
+    rdf
+        The build's graphs that graph.trig was written from, with the key of each document's graph.
 
     Returns
     -------
@@ -128,17 +137,20 @@ def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
     stat = trig.stat()
     tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_NAME}.", suffix=".tmp", dir=out))
     try:
-        store = ox.Store(str(tmp))
-        try:
-            _bulk_load(store, data, ox.RdfFormat.TRIG, b"\n}\n")
-        except SyntaxError as exc:
-            msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
-            raise InputError(msg) from exc
-        if union is None:
-            store.update(_UNION)
-        else:  # the default graph's own triples (the run) are in the union too
-            _bulk_load(store, union, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
-        store.flush()
+        if rdf is None or not _update_copy(out / STORE_NAME, tmp, rdf):
+            store = ox.Store(str(tmp))
+            try:
+                _bulk_load(store, data, ox.RdfFormat.TRIG, b"\n}\n")
+            except SyntaxError as exc:
+                msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
+                raise InputError(msg) from exc
+            if union is None:
+                store.update(_UNION)
+            else:  # the default graph's own triples (the run) are in the union too
+                _bulk_load(store, union, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
+            store.flush()
+            del store
+        store = ox.Store.read_only(str(tmp))
         count, graphs = len(store), sum(1 for _ in store.named_graphs())
         del store  # closes the RocksDB instance before the folder moves
         info = StoreInfo(out / STORE_NAME, count, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
@@ -152,6 +164,8 @@ def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
             "graphs": graphs,
             "default_graph": "union of all graphs",
             "prefixes": info.prefixes,
+            "run": _digest(rdf.head + rdf.default) if rdf is not None else "",
+            "blocks": {b.name: b.key for b in rdf.blocks} if rdf is not None else {},
         }
         (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         _swap_into_place(tmp, out / STORE_NAME)
@@ -159,6 +173,55 @@ def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     return info
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _update_copy(old: Path, tmp: Path, rdf: BuildRDF) -> bool:
+    """Make in ``tmp`` a copy of the store ``old`` with the graphs of ``rdf`` that changed replaced.
+
+    Returns False, leaving ``tmp`` empty, when there is no store of an earlier build to start from, when its
+    head or run differ, or when so many graphs changed that loading everything is quicker. The default graph
+    (the union) gains the triples of the new graphs and loses the triples of the old ones that no graph holds
+    any more.
+    """
+    try:
+        marker = json.loads((old / MARKER).read_text(encoding="utf-8"))
+        before: dict[str, str] = dict(marker["blocks"])
+        same_run = marker.get("format") == _FORMAT_VERSION and marker.get("run") == _digest(rdf.head + rdf.default)
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    now = {b.name: b.key for b in rdf.blocks}
+    gone = [name for name, key in before.items() if now.get(name) != key]
+    new = [b for b in rdf.blocks if before.get(b.name) != b.key]
+    if not same_run or not before or len(gone) + len(new) > len(rdf.blocks) * UPDATE_SHARE:
+        return False
+    try:
+        tmp.rmdir()  # a checkpoint is made into a folder that does not exist yet
+        ox.Store.read_only(str(old)).backup(str(tmp))
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        return False
+    store = ox.Store(str(tmp))
+    default = ox.DefaultGraph()
+    stale: set[ox.Triple] = set()
+    for name in gone:
+        graph = ox.NamedNode(name)
+        stale.update(q.triple for q in store.quads_for_pattern(None, None, None, graph))
+        store.remove_graph(graph)
+    for block in new:
+        quads = list(ox.parse(rdf.head + block.trig, format=ox.RdfFormat.TRIG))
+        store.extend([*quads, *(ox.Quad(q.subject, q.predicate, q.object, default) for q in quads)])
+    for t in stale:
+        holders = store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+        if all(isinstance(q.graph_name, ox.DefaultGraph) for q in holders):
+            store.remove(ox.Quad(t.subject, t.predicate, t.object, default))
+    store.flush()
+    del store
+    return True
 
 
 def _bulk_load(store: ox.Store, data: bytes, fmt: ox.RdfFormat, end: bytes, **kwargs) -> None:
@@ -197,15 +260,15 @@ class StoreWriter:
     An error in the thread is raised again by ``result()``.
     """
 
-    def __init__(self, out: Path | str, *, union: bytes | None = None):
-        self._out, self._union = Path(out), union
+    def __init__(self, out: Path | str, *, union: bytes | None = None, rdf: BuildRDF | None = None):
+        self._out, self._union, self._rdf = Path(out), union, rdf
         self._info: StoreInfo | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="tiegraph-store", daemon=True)
 
     def _run(self) -> None:
         try:
-            self._info = write_store(self._out, union=self._union)
+            self._info = write_store(self._out, union=self._union, rdf=self._rdf)
         except BaseException as exc:  # handed to the caller in result()
             self._error = exc
 

@@ -65,7 +65,9 @@ def test_build_leaves_no_temporary_files(seed_build, tmp_path, extractor, repo_r
     for out in (seed_build.out, tmp_path):
         assert sorted(p.name for p in out.iterdir()) == sorted((*OUTPUTS, "store", "cache"))
         cached = sorted(p.relative_to(out / "cache").as_posix() for p in (out / "cache").rglob("*") if p.is_file())
-        assert cached[-1] == "manifest.json" and len(cached) == 2, cached  # one entry for the one document
+        # one record and one graph block (TriG and Turtle) for the one document, the manifest, the analysis state
+        assert [Path(c).suffix for c in cached] == [".json", ".json", ".json", ".trig", ".ttl"], cached
+        assert cached[1:3] == ["analysis.json", "manifest.json"] and cached[3].startswith("rdf/"), cached
 
 
 def test_build_is_deterministic(seed_build, tmp_path, extractor, repo_root):

@@ -179,8 +179,72 @@ def test_build_incremental_add_change_remove_equals_a_clean_build(tmp_path, extr
     assert graph_bytes(out) == clean()
     g = Graph().parse(out / "graph.ttl", format="turtle")
     assert not list(g.subjects(TG.sourcePath, Literal(files[0].name)))
-    entries = [p for p in (out / "cache").rglob("*.json") if p.name != "manifest.json"]
+    entries = [p for p in (out / "cache").rglob("*.json") if p.name not in ("manifest.json", "analysis.json")]
     assert len(entries) == 4  # the removed and the changed documents' old entries are gone
+
+
+def store_quads(out: Path) -> list[str]:
+    import pyoxigraph as ox
+
+    return sorted(str(q) for q in ox.Store.read_only(str(out / "store")))
+
+
+def test_build_incremental_store_update_equals_a_clean_store(tmp_path, extractor, article_copies, monkeypatch):
+    """A rebuild replaces only the changed graphs in a copy of the store, and ends with a clean build's quads."""
+    import graph.store
+
+    monkeypatch.setattr(graph.store, "UPDATE_SHARE", 10.0)  # update a copy however many graphs changed
+    updates = []
+    update_copy = graph.store._update_copy
+
+    def spy(old, tmp, rdf):
+        updated = update_copy(old, tmp, rdf)
+        updates.append((old.parent.name, updated))
+        return updated
+
+    monkeypatch.setattr(graph.store, "_update_copy", spy)
+    src, out = tmp_path / "src", tmp_path / "out"
+    files = article_copies(src, 4)
+    build([src], out, extractor=extractor)
+
+    def clean() -> list[str]:
+        fresh = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+        build([src], fresh, extractor=extractor, cache=False)
+        return store_quads(fresh)
+
+    text = files[1].read_text(encoding="utf-8")  # change one
+    files[1].write_text(text.replace("\n", "\nThe company declined to comment further.\n", 1), encoding="utf-8")
+    build([src], out, extractor=extractor)
+    assert store_quads(out) == clean()
+    article_copies(tmp_path / "more", 5)
+    shutil.copy(sorted((tmp_path / "more").iterdir())[4], src)  # add one
+    build([src], out, extractor=extractor)
+    assert store_quads(out) == clean()
+    files[0].unlink()  # remove one
+    build([src], out, extractor=extractor)
+    assert store_quads(out) == clean()
+    assert [u for folder, u in updates if folder == "out"] == [False, True, True, True], updates
+
+
+def test_build_analysis_is_written_again_only_when_the_network_changes(tmp_path, extractor, article_copies):
+    src, out = tmp_path / "src", tmp_path / "out"
+    files = article_copies(src, 3)
+    build([src], out, extractor=extractor)
+    page = out / "graph.html"
+    stamp = page.stat().st_mtime_ns
+    text = files[1].read_text(encoding="utf-8")  # a change that adds no fact: the same network
+    files[1].write_text(text + "\nThe company declined to comment.\n", encoding="utf-8")
+    assert build([src], out, extractor=extractor).extracted == 1
+    assert page.stat().st_mtime_ns == stamp
+    page.write_text("tampered with", encoding="utf-8")  # a file that is not what the build wrote is written again
+    build([src], out, extractor=extractor)
+    assert "tampered with" not in page.read_text(encoding="utf-8")
+    files[2].unlink()  # another network
+    build([src], out, extractor=extractor)
+    fresh = tmp_path / "fresh"
+    build([src], fresh, extractor=extractor, cache=False)
+    assert page.read_bytes() == (fresh / "graph.html").read_bytes()
+    assert (out / "centrality.csv").read_bytes() == (fresh / "centrality.csv").read_bytes()
 
 
 def test_build_unchanged_rebuild_never_loads_the_model(tmp_path, extractor, article_copies, no_model_load):
@@ -212,7 +276,7 @@ def test_build_corrupt_cache_entry_is_extracted_again(tmp_path, extractor, artic
     article_copies(src, 2)
     build([src], out, extractor=extractor)
     before = graph_bytes(out)
-    entry = next(p for p in (out / "cache").rglob("*.json") if p.name != "manifest.json")
+    entry = next(p for p in (out / "cache").rglob("*.json") if p.name not in ("manifest.json", "analysis.json"))
     entry.write_bytes(b'{"key": "')
     report = build([src], out, extractor=extractor)
     assert (report.extracted, report.unchanged) == (1, 1)
