@@ -9,6 +9,7 @@ from __future__ import annotations
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
+from extract.attributes import FastAttributeRuler
 from extract.lexicon import GazetteerEntry, gazetteer_patterns, load_gazetteer
 from extract.model import load_model
 
@@ -16,6 +17,15 @@ from extract.model import load_model
 for _name, _default in (("tg", ""), ("ent", ""), ("title", "")):
     if not Token.has_extension(_name):
         Token.set_extension(_name, default=_default)
+
+
+@Language.factory(
+    "tiegraph_attribute_ruler",
+    default_config={"validate": False, "scorer": {"@scorers": "spacy.attribute_ruler_scorer.v1"}},
+)
+def make_attribute_ruler(nlp: Language, name: str, validate: bool, scorer) -> FastAttributeRuler:
+    """spaCy's ``attribute_ruler``: the same patterns and results, by lookup tables (:mod:`extract.attributes`)."""
+    return FastAttributeRuler(nlp.vocab, name, validate=validate, scorer=scorer)
 
 
 @Language.component("tiegraph_line_breaks")
@@ -33,6 +43,9 @@ def build_pipeline(
 ) -> Language:
     """Load the model and add tiegraph's components: line breaks before the parser, the gazetteer before NER.
 
+    The model's ``attribute_ruler`` is replaced by ``tiegraph_attribute_ruler``, built from its patterns:
+    the same token attributes, several times faster.
+
     Parameters
     ----------
     model
@@ -43,6 +56,10 @@ def build_pipeline(
         Gazetteer entries to use instead of the bundled file.
     """
     nlp = load_model(model)
+    if "attribute_ruler" in nlp.pipe_names and nlp.get_pipe_meta("attribute_ruler").factory == "attribute_ruler":
+        stock = nlp.get_pipe("attribute_ruler")
+        fast = nlp.replace_pipe("attribute_ruler", "tiegraph_attribute_ruler", config={"validate": stock.validate})
+        fast.add_patterns(stock.patterns)
     if "parser" in nlp.pipe_names:
         nlp.add_pipe("tiegraph_line_breaks", before="parser")
     if gazetteer:
