@@ -13,6 +13,7 @@ Every rule here works on the shape of the text, never on particular names:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Span, Token
@@ -72,6 +73,14 @@ class TitleCue:
     text: str
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, joined once per Doc (``Doc.text`` joins every token on each access; retokenizing keeps it)."""
+    text = doc.user_data.get("tiegraph_text")
+    if text is None:
+        text = doc.user_data["tiegraph_text"] = doc.text
+    return text
+
+
 def is_capitalised(token: Token) -> bool:
     return bool(token.text) and (token.text[0].isupper() or token.text[0].isdigit())
 
@@ -81,8 +90,17 @@ def is_title_head(token: Token, lex: Lexicon) -> bool:
 
 
 def is_title_word(token: Token, lex: Lexicon) -> bool:
-    low = token.lower_
+    return _is_title_lower(token.lower_, lex)
+
+
+def _is_title_lower(low: str, lex: Lexicon) -> bool:
     return low in lex.title_heads or (low in lex.title_modifiers and low not in {"of", "and", "the", "a", "an"})
+
+
+def lower_forms(doc: Doc) -> list[str]:
+    """``token.lower_`` of every token. The passes that look for a few words read them to skip the other tokens
+    (a Token object is made on every access); :func:`find_mentions` reads them once for all of its passes."""
+    return [t.lower_ for t in doc]
 
 
 def head_type(words: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
@@ -342,14 +360,17 @@ def _split_fused_title(doc: Doc, start: int, end: int, lex: Lexicon, *, min_name
     return None
 
 
-def title_cues(doc: Doc, lex: Lexicon, taken: set[int]) -> list[TitleCue]:
-    """Posts written as capitalised (or known) title words outside any name: "a Vice Chair of", "CEO"."""
+def title_cues(doc: Doc, lex: Lexicon, taken: set[int], *, lowers: list[str] | None = None) -> list[TitleCue]:
+    """Posts written as capitalised (or known) title words outside any name: "a Vice Chair of", "CEO".
+
+    ``lowers`` are the tokens' :func:`lower_forms`, if the caller has them.
+    """
+    lowers = lower_forms(doc) if lowers is None else lowers
     cues = []
     i = 0
     n = len(doc)
     while i < n:
-        token = doc[i]
-        if i in taken or not is_title_word(token, lex):
+        if i in taken or not _is_title_lower(lowers[i], lex):
             i += 1
             continue
         j = i
@@ -406,12 +427,24 @@ def _joins_titles(doc: Doc, j: int, lex: Lexicon) -> bool:
     )
 
 
-def name_candidates(doc: Doc, lex: Lexicon) -> list[Candidate]:
-    """Capitalised names ending in an organisation or facility head noun, which NER may have missed or cut."""
+_GOVERNMENT_NOUNS = {"government", "administration", "cabinet"}
+
+
+def name_candidates(doc: Doc, lex: Lexicon, *, lowers: list[str] | None = None) -> list[Candidate]:
+    """Capitalised names ending in an organisation or facility head noun, which NER may have missed or cut.
+
+    ``lowers`` are the tokens' :func:`lower_forms`, if the caller has them.
+    """
+    lowers = lower_forms(doc) if lowers is None else lowers
     out = []
     n = len(doc)
-    for i, token in enumerate(doc):
-        if token.lower_ in {"government", "administration", "cabinet"} and token.pos_ == "NOUN":
+    for i, low in enumerate(lowers):
+        if not (
+            low in _GOVERNMENT_NOUNS or low in lex.based_words or low in lex.facility_heads or low in lex.org_heads
+        ):
+            continue  # none of the words a name is found by
+        token = doc[i]
+        if token.lower_ in _GOVERNMENT_NOUNS and token.pos_ == "NOUN":
             gov = _government(doc, i)
             if gov is not None:
                 out.append(Candidate(gov[0], gov[1], "Organization", "GovernmentBody", "head-noun", None, True, 0.7))
@@ -605,8 +638,6 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
     Names are matched case-sensitively, as whole tokens; organisation names also by their short form
     without legal suffix ("Rheinmag" for "Rheinmag GmbH") when that starts with a capital.
     """
-    from spacy.matcher import PhraseMatcher
-
     surfaces: dict[tuple[str, ...], Candidate] = {}
     short_forms: dict[tuple[str, ...], Candidate] = {}
     derived: set[tuple[str, ...]] = set()
@@ -642,19 +673,12 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
             derived.add(words)
     if not surfaces:
         return []
-    matcher = PhraseMatcher(doc.vocab, attr="ORTH")
-    keys = {}
-    for i, (words, c) in enumerate(sorted(surfaces.items())):
-        key = f"tiegraph-propagate-{i}"
-        keys[key] = c
-        matcher.add(key, [Doc(doc.vocab, words=list(words))])
     out = []
     taken = {i for c in found for i in range(c.start, c.end)}
-    for match_id, start, end in sorted(matcher(doc), key=lambda m: (m[1], -m[2])):
+    for start, end, words in sorted(_occurrences(doc, surfaces), key=lambda m: (m[0], -m[1])):
         if any(i in taken for i in range(start, end)):
             continue
-        key = doc.vocab.strings[match_id]
-        c = keys[key]
+        c = surfaces[words]
         lone = doc[start]
         if end - start == 1 and (
             lone.pos_ not in {"PROPN", "NOUN", "ADJ"}
@@ -662,7 +686,6 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
             or (lone.pos_ == "ADJ" and (lone.ent_type_ == "NORP" or lone.is_sent_start))
         ):
             continue  # a lone word must be used as a name here ("Chinese" the adjective is not "Chinese Academy")
-        words = tuple(t.text for t in doc[start:end])
         if words in derived:  # a short form: it names the longer name it was made from
             full = doc[c.start : c.end].text
             out.append(Candidate(start, end, c.type, c.subtype, "propagated", c.gazetteer, False, 0.7, alias_of=full))
@@ -672,12 +695,28 @@ def propagated_candidates(doc: Doc, found: list[Candidate], lex: Lexicon) -> lis
     return out
 
 
+def _occurrences(doc: Doc, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int, tuple[str, ...]]]:
+    """``(start, end, phrase)`` of every occurrence of each phrase (token texts) in ``doc``, overlapping ones too:
+    what a PhraseMatcher on ORTH finds, without building one per document."""
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for words in phrases:
+        by_first.setdefault(words[0], []).append(words)
+    texts = [t.text for t in doc]
+    return [
+        (i, i + len(words), words)
+        for i, text in enumerate(texts)
+        for words in by_first.get(text, ())
+        if tuple(texts[i : i + len(words)]) == words
+    ]
+
+
 def acronym_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
     """ "Long Name (ACR)": the bracketed acronym names the same entity as the name before it."""
     by_end = {c.end: c for c in found}
+    texts = [t.text for t in doc]
     out = []
     for i in range(1, len(doc) - 1):
-        if doc[i - 1].text != "(" or doc[i + 1].text != ")" or not _ACRONYM.match(doc[i].text):
+        if texts[i - 1] != "(" or texts[i + 1] != ")" or not _ACRONYM.match(texts[i]):
             continue
         before = by_end.get(i - 1)
         if before is not None:
@@ -685,12 +724,18 @@ def acronym_candidates(doc: Doc, found: list[Candidate]) -> list[Candidate]:
     return out
 
 
-def event_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]:
-    """Event noun phrases ("a high-profile unveiling ceremony", "the meeting", "The event")."""
+def event_candidates(doc: Doc, lex: Lexicon, taken: set[int], *, lowers: list[str] | None = None) -> list[Candidate]:
+    """Event noun phrases ("a high-profile unveiling ceremony", "the meeting", "The event").
+
+    ``lowers`` are the tokens' :func:`lower_forms`, if the caller has them.
+    """
+    lowers = lower_forms(doc) if lowers is None else lowers
     out = []
-    for token in doc:
-        low = token.lower_
-        if low not in lex.event_heads or token.i in taken or token.pos_ not in {"NOUN", "PROPN"}:
+    for i, low in enumerate(lowers):
+        if low not in lex.event_heads or i in taken:
+            continue
+        token = doc[i]
+        if token.pos_ not in {"NOUN", "PROPN"}:
             continue
         start = token.i
         while start > 0:
@@ -714,19 +759,25 @@ def event_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]
     return [c for c in out if not any(o is not c and o.start <= c.start and c.end <= o.end for o in out)]
 
 
-def facility_candidates(doc: Doc, lex: Lexicon, taken: set[int], names: list[Candidate]) -> list[Candidate]:
+def facility_candidates(
+    doc: Doc, lex: Lexicon, taken: set[int], names: list[Candidate], *, lowers: list[str] | None = None
+) -> list[Candidate]:
     """Unnamed but specific facilities: "its separation plant in Saskatoon", "a gallium recovery plant in Pryor".
 
     A facility noun counts when it is someone's ("its", "Acme's") or placed ("in Saskatoon"); its ``alias_of`` is
-    the name the text may also use ("Saskatoon plant"), so resolution can join the two.
+    the name the text may also use ("Saskatoon plant"), so resolution can join the two. ``lowers`` are the
+    tokens' :func:`lower_forms`, if the caller has them.
     """
+    lowers = lower_forms(doc) if lowers is None else lowers
     places = {c.start: c for c in names if c.type == "Place"}
     org_tokens = {i for c in names if c.type == "Organization" for i in range(c.start, c.end)}
     facility_tokens = {i for c in names if c.type == "Facility" for i in range(c.start, c.end)}
     out = []
-    for token in doc:
-        low = token.lower_
-        if low not in lex.facility_heads or not token.is_lower or token.i in taken or token.pos_ != "NOUN":
+    for i, low in enumerate(lowers):
+        if low not in lex.facility_heads or i in taken:
+            continue
+        token = doc[i]
+        if not token.is_lower or token.pos_ != "NOUN":
             continue
         if low in {
             "site",
@@ -787,11 +838,20 @@ def facility_candidates(doc: Doc, lex: Lexicon, taken: set[int], names: list[Can
     return out
 
 
-def reference_candidates(doc: Doc, lex: Lexicon, taken: set[int]) -> list[Candidate]:
-    """ "the company", "the group", "the firm": references resolved later to the organisation meant."""
+def reference_candidates(
+    doc: Doc, lex: Lexicon, taken: set[int], *, lowers: list[str] | None = None
+) -> list[Candidate]:
+    """ "the company", "the group", "the firm": references resolved later to the organisation meant.
+
+    ``lowers`` are the tokens' :func:`lower_forms`, if the caller has them.
+    """
+    lowers = lower_forms(doc) if lowers is None else lowers
     out = []
-    for token in doc:
-        if token.i in taken or token.lower_ not in lex.reference_nouns or token.pos_ != "NOUN":
+    for i, low in enumerate(lowers):
+        if i in taken or low not in lex.reference_nouns:
+            continue
+        token = doc[i]
+        if token.pos_ != "NOUN":
             continue
         if token.i == 0 or doc[token.i - 1].lower_ not in {"the", "this"}:
             continue
@@ -834,14 +894,15 @@ def find_mentions(
     doc: Doc, lex: Lexicon, gazetteer: tuple[GazetteerEntry, ...] = ()
 ) -> tuple[list[Candidate], list[TitleCue]]:
     """All entity, event and reference candidates of ``doc``, non-overlapping and sorted, with the title cues."""
+    lowers = lower_forms(doc)
     names, fused_titles = ner_candidates(doc, lex, _gazetteer_index(gazetteer))
-    names = merge_candidates(sorted(names, key=lambda c: (c.start, c.end)), name_candidates(doc, lex))
+    names = merge_candidates(sorted(names, key=lambda c: (c.start, c.end)), name_candidates(doc, lex, lowers=lowers))
     names = merge_candidates(names, acronym_candidates(doc, names))
     names = merge_candidates(names, propagated_candidates(doc, names, lex))
     taken = {i for c in names for i in range(c.start, c.end)}
     titles = [t for t in fused_titles]
     title_taken = {i for t in titles for i in range(t.start, t.end)}
-    for cue in title_cues(doc, lex, taken | title_taken):
+    for cue in title_cues(doc, lex, taken | title_taken, lowers=lowers):
         titles.append(cue)
     # an org mention made only of title words next to a title ("Standing Committee" Member) is part of the title
     absorbed = []
@@ -861,11 +922,11 @@ def find_mentions(
             titles.append(TitleCue(start, end, doc[start:end].text))
     names = [c for c in names if c not in absorbed]
     taken = {i for c in names for i in range(c.start, c.end)} | {i for t in titles for i in range(t.start, t.end)}
-    events = event_candidates(doc, lex, taken)
+    events = event_candidates(doc, lex, taken, lowers=lowers)
     taken |= {i for c in events for i in range(c.start, c.end)}
-    plants = facility_candidates(doc, lex, taken, names)
+    plants = facility_candidates(doc, lex, taken, names, lowers=lowers)
     taken |= {i for c in plants for i in range(c.start, c.end)}
-    refs = reference_candidates(doc, lex, taken)
+    refs = reference_candidates(doc, lex, taken, lowers=lowers)
     allc = sorted(names + events + plants + refs, key=lambda c: (c.start, c.end))
     allc = drop_headline_debris(doc, allc)
     titles = join_titles(doc, sorted(titles, key=lambda t: t.start))
@@ -1030,10 +1091,11 @@ def headline_lines(text: str) -> list[tuple[int, int]]:
 
 def drop_headline_debris(doc: Doc, cands: list[Candidate]) -> list[Candidate]:
     """Names found only in Title Case headlines are dropped; those the body also writes are kept."""
-    lines = headline_lines(doc.text)
+    text = doc_text(doc)
+    lines = headline_lines(text)
     if not lines:
         return cands
-    body = doc.text
+    body = text
     for a, b in reversed(lines):
         body = body[:a] + "\n" + body[b:]
     kept = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -60,6 +60,7 @@ class Extractor:
     gazetteer: tuple[GazetteerEntry, ...]
     rules: tuple[Rule, ...]
     batch_size: int = BATCH_SIZE
+    _compiled: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def load(
@@ -99,6 +100,15 @@ class Extractor:
     def model(self) -> str:
         return model_id(self.nlp)
 
+    @property
+    def matcher(self) -> RelationMatcher:
+        """The rules compiled for the model's vocabulary: once per extractor, not once per call (a build calls
+        :meth:`extract` for every batch, and the matcher keeps what it compiled for earlier documents)."""
+        key = (self.nlp.vocab, self.rules, self.lexicon)
+        if self._compiled is None or any(a is not b for a, b in zip(self._compiled[0], key, strict=True)):
+            self._compiled = (key, RelationMatcher(*key))
+        return self._compiled[1]
+
     def extract(
         self, documents: Iterable[Document], *, on_error: Callable[[Document, Exception], None] | None = None
     ) -> Iterator[Extraction]:
@@ -107,7 +117,7 @@ class Extractor:
         A document whose extraction raises is passed to ``on_error`` and skipped (when
         ``on_error`` is given), so one bad article never stops a corpus.
         """
-        matcher = RelationMatcher(self.nlp.vocab, self.rules, self.lexicon)
+        matcher = self.matcher
         model = self.model  # nlp.meta is rebuilt on every access: once per call, not once per document
         pairs = ((d.text, d) for d in documents)
         for doc, record in self.nlp.pipe(pairs, as_tuples=True, batch_size=self.batch_size):

@@ -21,22 +21,31 @@ conjuncts ("X and Y"); an appositive ("the Jiusan Society, a political organizat
 collective nouns listing entities ("figures, including A and B", "its sites: A and B");
 "two of its sites"; "the company". Facts whose ends do not fit the relation's domain and range
 (the contract's table) are dropped.
+
+The same matches, found with less work (:class:`RelationMatcher`): frame triggers are looked up by their
+words (:class:`TriggerIndex`) instead of tried at every token; a document is matched with only the token
+rules it has the words for (:class:`GatedMatcher`); the rules read each token's type, key, title and
+sentence from a per-Doc :class:`DocIndex` rather than through ``Token._`` and ``Token.sent``.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from spacy.errors import Errors
 from spacy.matcher import Matcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
 from extract.defaults import PATTERNS_DIR
 from extract.lexicon import Lexicon
+from extract.mentions import doc_text
 from ontology.errors import InputError
 
 #: Domain and range of each relation: the output contract (shared/eval/README.md).
@@ -209,84 +218,364 @@ class RelationMatcher:
             raise InputError(msg)
         self.rules = {r.id: r for r in rules}
         self.lex = lex
-        self.matcher = Matcher(vocab, validate=True)
-        for rule in self.rules.values():
-            try:
-                self.matcher.add(rule.id, [list(rule.pattern)])
-            except ValueError as exc:
-                msg = f"Rule {rule.id!r} has an invalid spaCy pattern: {exc}"
-                raise InputError(msg) from exc
+        # a frame rule's trigger is one token: looked up by its words, instead of tested by the Matcher on every token
+        self.triggers = TriggerIndex(vocab, [r for r in rules if r.kind == "frame"])
+        self.matcher = GatedMatcher(vocab, [r for r in rules if r.id not in self.triggers.rules])
 
     def __call__(self, doc: Doc) -> list[Found]:
+        """The relations the rules find in ``doc``, a rule's in the order of its matches.
+
+        Rules are matched one after another rather than in text order: :func:`extract.pipeline._dedupe` keeps the
+        most confident rule of a relation, so only the order of one rule's own matches can matter.
+        """
         found: list[Found] = []
-        self._sentences = {}
-        text = doc.text  # Doc.text joins every token: build it once
-        for sent in doc.sents:  # Token.sent walks the sentences each time: look them up once
-            bounds = trim_span(text, sent.start_char, sent.end_char)
-            for i in range(sent.start, sent.end):
-                self._sentences[i] = bounds
-        doc.user_data["tiegraph_sentences"] = sentence_index(doc)
-        for match_id, start, _end, alignment in self.matcher(doc, with_alignments=True):
+        index = doc_index(doc)
+        text = doc_text(doc)
+        evidence = {bounds: trim_span(text, doc[bounds[0]].idx, _end_char(doc, bounds[1])) for bounds in index.bounds}
+        for match_id, start, _end, alignment in self.matcher(doc):
             rule = self.rules[doc.vocab.strings[match_id]]
             if rule.kind == "token":
-                slots: dict[str, list[Token]] = {}
+                slots: dict[str, list[Token]] = defaultdict(list)
                 for offset, element in enumerate(alignment):
                     name = rule.names[element]
                     if name:
-                        slots.setdefault(name, []).append(doc[start + offset])
+                        slots[name].append(doc[start + offset])
                 if rule.requires.get("not_in_list") and _in_list(doc, start, start + len(alignment)):
                     continue
-                found.extend(self._facts(rule, doc, slots, doc[start], conjuncts=False))
+                bounds = evidence[index.sentences[start]]
+                found.extend(self._facts(rule, slots, bounds, conjuncts=False))
             else:
-                trigger = doc[start]
-                if not _requirements_met(trigger, rule.requires):
-                    continue
-                slots = {}
-                for fact in rule.facts:
-                    for slot in (fact.subject, fact.object, fact.role):
-                        if slot and not slot.startswith("=") and slot not in slots:
-                            slots[slot] = slot_tokens(trigger, slot, self.lex)
-                found.extend(self._facts(rule, doc, slots, trigger, conjuncts=rule.requires.get("conjuncts", True)))
+                found.extend(self._frame_facts(rule, doc[start], evidence[index.sentences[start]]))
+        for rule_id, i in self.triggers(doc):
+            found.extend(self._frame_facts(self.rules[rule_id], doc[i], evidence[index.sentences[i]]))
         return found
 
+    def _frame_facts(self, rule: Rule, trigger: Token, evidence: tuple[int, int]) -> list[Found]:
+        if rule.requires and not _requirements_met(trigger, rule.requires):
+            return []
+        slots = _FrameSlots(trigger, self.lex)
+        return self._facts(rule, slots, evidence, conjuncts=rule.requires.get("conjuncts", True))
+
     def _facts(
-        self, rule: Rule, doc: Doc, slots: dict[str, list[Token]], anchor: Token, *, conjuncts: bool = True
+        self, rule: Rule, slots: dict[str, list[Token]], evidence: tuple[int, int], *, conjuncts: bool = True
     ) -> list[Found]:
+        """The facts of ``rule`` between the entities its slots stand for; ``evidence`` is the sentence's characters.
+
+        ``slots`` gives a missing slot as ``[]``.
+        """
         out = []
-        start, end = self._sentences[anchor.i]
+        start, end = evidence
         for fact in rule.facts:
-            subjects = expand(slots.get(fact.subject, []), self.lex, conjuncts=conjuncts)
-            objects = expand(slots.get(fact.object, []), self.lex, conjuncts=conjuncts)
+            if not slots[fact.object] or not slots[fact.subject]:
+                continue  # a slot the sentence leaves empty: most frame triggers stop here (objects are cheaper)
+            subjects = expand(slots[fact.subject], self.lex, conjuncts=conjuncts)
+            if not subjects:
+                continue
+            objects = expand(slots[fact.object], self.lex, conjuncts=conjuncts)
+            if not objects:
+                continue
             role = None
             if fact.role and fact.role.startswith("="):
                 role = fact.role[1:]
             elif fact.role:
-                titles = slots.get(fact.role, [])
-                role = titles[0]._.title or titles[0].text if titles else None
+                titles = slots[fact.role]
+                role = title_of(titles[0]) or titles[0].text if titles else None
             dom, rng = SIGNATURES[fact.relation]
             for s in subjects:
+                s_ent, s_tg = ent_of(s), tg_of(s)
                 for o in objects:
-                    if s._.ent == o._.ent or s._.tg not in dom or o._.tg not in rng:
+                    o_ent = ent_of(o)
+                    if s_ent == o_ent or s_tg not in dom or tg_of(o) not in rng:
                         continue
-                    out.append(Found(s._.ent, fact.relation, o._.ent, start, end, rule.id, rule.confidence, role))
+                    out.append(Found(s_ent, fact.relation, o_ent, start, end, rule.id, rule.confidence, role))
         return out
+
+
+class _FrameSlots(dict):
+    """The tokens of a frame's slot paths, followed the first time a fact asks (most triggers have no subject)."""
+
+    __slots__ = ("trigger", "lex")
+
+    def __init__(self, trigger: Token, lex: Lexicon):
+        super().__init__()
+        self.trigger = trigger
+        self.lex = lex
+
+    def __missing__(self, path: str) -> list[Token]:
+        tokens = [] if path.startswith("=") else slot_tokens(self.trigger, path, self.lex)
+        self[path] = tokens
+        return tokens
+
+
+#: Attributes whose required values gate a rule: a document without any of them cannot match it.
+GATE_ATTRS = ("LOWER", "LEMMA", "ORTH")
+
+
+class GatedMatcher:
+    """A spaCy Matcher of rules that runs, on each document, only the rules the document has the words for.
+
+    The Matcher tries every pattern at every token. A rule that needs a word (an element without an optional
+    ``"OP"`` that tests LOWER, LEMMA or ORTH: "chaired", "offtake", a list of lemmas) cannot match a document
+    without one, so each document is matched with the rules that need no word plus those whose words it has,
+    by a Matcher made for that set of rules and kept for the next document with the same set. Once
+    ``cache_size`` sets are kept, a document with a new set is matched with every rule. A rule's matches are
+    the same, in the same order, whichever other rules a Matcher holds.
+    """
+
+    def __init__(self, vocab: Vocab, rules: Iterable[Rule], *, cache_size: int = 64):
+        self.vocab = vocab
+        self.rules = list(rules)
+        self.everything = self._matcher(self.rules, validate=True)
+        self.needs: dict[str, list[tuple[int, frozenset[int]]]] = {}  # rule -> (GATE_ATTRS column, ids) tests
+        for rule in self.rules:
+            needs = _required_words(rule.pattern)
+            if needs:
+                self.needs[rule.id] = [
+                    (GATE_ATTRS.index(attr), frozenset(vocab.strings.add(w) for w in words)) for attr, words in needs
+                ]
+        self.cache: dict[frozenset[str], Matcher] = {}
+        self.cache_size = cache_size
+
+    def _matcher(self, rules: list[Rule], *, validate: bool = False) -> Matcher:
+        matcher = Matcher(self.vocab, validate=validate)
+        for rule in rules:
+            try:
+                matcher.add(rule.id, [list(rule.pattern)])
+            except ValueError as exc:
+                msg = f"Rule {rule.id!r} has an invalid spaCy pattern: {exc}"
+                raise InputError(msg) from exc
+        return matcher
+
+    def __call__(self, doc: Doc) -> list[tuple[int, int, int, list[int]]]:
+        """``(match id, start, end, alignment)`` of every match, as ``Matcher(doc, with_alignments=True)``."""
+        if not self.rules or not len(doc):
+            return []
+        columns = doc.to_array(list(GATE_ATTRS)).reshape(len(doc), len(GATE_ATTRS)).T.tolist()
+        present = [set(column) for column in columns]
+        active = frozenset(
+            rule_id
+            for rule_id, needs in self.needs.items()
+            if all(not present[column].isdisjoint(ids) for column, ids in needs)
+        )
+        matcher = self.cache.get(active)
+        if matcher is None and len(self.cache) < self.cache_size:
+            rules = [r for r in self.rules if r.id in active or r.id not in self.needs]
+            matcher = self.cache[active] = self._matcher(rules)
+        if matcher is None:
+            matcher = self.everything
+        return matcher(doc, with_alignments=True) if len(matcher) else []
+
+
+def _required_words(pattern: tuple[dict, ...]) -> list[tuple[str, set[str]]]:
+    """``(attribute, words)`` for each element of ``pattern`` that must match a token and tests a word: one of
+    the words must be in the document. ``TEXT`` is read as ``ORTH``."""
+    needs = []
+    for element in pattern:
+        if not _required(element.get("OP")):
+            continue
+        for attr, value in element.items():
+            attr = "ORTH" if attr == "TEXT" else attr
+            if attr not in GATE_ATTRS:
+                continue
+            if isinstance(value, str):
+                needs.append((attr, {value}))
+            elif (
+                isinstance(value, dict)
+                and isinstance(value.get("IN"), list)
+                and all(isinstance(w, str) for w in value["IN"])
+            ):
+                needs.append((attr, set(value["IN"])))
+    return needs
+
+
+def _required(op: str | None) -> bool:
+    """Whether an element with this ``"OP"`` matches at least one token: none, ``+``, ``{n}``, ``{n,}``, ``{n,m}``
+    with n ≥ 1 (not ``?``, ``*``, ``!``, or a range from 0)."""
+    if op is None or op == "+":
+        return True
+    match = re.fullmatch(r"\{(\d*),?\d*\}", op)
+    return match is not None and match.group(1) != "" and int(match.group(1)) > 0
+
+
+def _end_char(doc: Doc, end: int) -> int:
+    """Character offset where token ``end - 1`` ends (without its trailing white space)."""
+    last = doc[end - 1]
+    return last.idx + len(last.text)
+
+
+#: Token attributes a trigger may test without the Matcher ("TEXT" is "ORTH"); each is read by ``Doc.to_array``.
+TRIGGER_ATTRS = ("LEMMA", "LOWER", "ORTH", "POS", "TAG", "DEP", "ENT_TYPE")
+#: Which test of a trigger the index looks tokens up by: a word, before a type or a tag (fewer tokens share it).
+_KEY_ORDER = ("LEMMA", "LOWER", "ORTH", "ENT_TYPE", "TAG", "DEP", "POS")
+#: What each attribute needs (the Matcher refuses a Doc without it, and so does the index).
+_ANNOTATION_PIPES = {
+    "TAG": "tagger",
+    "POS": "morphologizer or tagger+attribute_ruler",
+    "LEMMA": "lemmatizer",
+    "DEP": "parser",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Test:
+    """One attribute test of a trigger: the attribute's column, and the string ids it must (not) be."""
+
+    column: int
+    allowed: frozenset[int] | None
+    banned: frozenset[int]
+
+
+class TriggerIndex:
+    """The frame rules' one-token triggers, found through their words.
+
+    The Matcher tries every pattern at every token; a trigger such as ``{"LEMMA": {"IN": ["acquire", "buy"]},
+    "POS": "VERB"}`` can only match a token whose lemma is one of those, so the index looks each token's words up
+    and tests only the triggers they name. It reads triggers made of equality, ``IN`` and ``NOT_IN`` tests on
+    :data:`TRIGGER_ATTRS`, with the Matcher's meaning; a rule with any other trigger stays with the Matcher.
+    """
+
+    def __init__(self, vocab: Vocab, rules: Iterable[Rule]):
+        self.tests: dict[str, list[_Test]] = {}
+        self.attrs: list[str] = []
+        self.keys: dict[int, dict[int, list[str]]] = {}  # column -> string id -> rules whose key test allows it
+        self.unkeyed: list[str] = []  # rules without an equality or IN test: tried on every token
+        for rule in rules:
+            tests = self._compile(vocab, rule.pattern)
+            if tests is None:
+                continue
+            self.tests[rule.id] = tests
+            keyed = [t for t in tests if t.allowed is not None]
+            if not keyed:
+                self.unkeyed.append(rule.id)
+                continue
+            key = min(keyed, key=lambda t: (_KEY_ORDER.index(self.attrs[t.column]), len(t.allowed)))
+            for value in key.allowed:
+                self.keys.setdefault(key.column, {}).setdefault(value, []).append(rule.id)
+        self.rules = frozenset(self.tests)
+        self.rank = {rule_id: n for n, rule_id in enumerate(self.tests)}  # rules' order, for ties at one token
+
+    def _compile(self, vocab: Vocab, pattern: tuple[dict, ...]) -> list[_Test] | None:
+        """The tests of a one-token pattern, or None when the index cannot read it."""
+        if len(pattern) != 1:
+            return None
+        tests = []
+        for attr, value in pattern[0].items():
+            attr = "ORTH" if attr == "TEXT" else attr
+            if attr not in TRIGGER_ATTRS:
+                return None
+            if isinstance(value, str):
+                tests.append((attr, [value], []))
+            elif (
+                isinstance(value, dict)
+                and value
+                and set(value) <= {"IN", "NOT_IN"}
+                and all(isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values())
+            ):
+                tests.append((attr, value.get("IN"), value.get("NOT_IN", [])))
+            else:
+                return None
+        out = []
+        for attr, allowed, banned in tests:
+            if attr not in self.attrs:
+                self.attrs.append(attr)
+            ids = frozenset(vocab.strings.add(s) for s in allowed) if allowed is not None else None
+            out.append(_Test(self.attrs.index(attr), ids, frozenset(vocab.strings.add(s) for s in banned)))
+        return out
+
+    def __call__(self, doc: Doc) -> list[tuple[str, int]]:
+        """``(rule id, token index)`` of every trigger in ``doc``, in text order."""
+        if not self.tests or not len(doc):
+            return []
+        for attr in self.attrs:
+            if attr in _ANNOTATION_PIPES and not doc.has_annotation(attr):
+                msg = Errors.E155.format(pipe=_ANNOTATION_PIPES[attr], attr=attr)
+                raise ValueError(msg)
+        array = doc.to_array(self.attrs).reshape(len(doc), len(self.attrs))
+        rows = array.tolist()
+        candidates: dict[int, list[str]] = {i: list(self.unkeyed) for i in range(len(doc))} if self.unkeyed else {}
+        for column, by_value in self.keys.items():  # the tokens each key test allows, a column at a time
+            for i, value in enumerate(array[:, column].tolist()):
+                if value in by_value:
+                    candidates.setdefault(i, []).extend(by_value[value])
+        found = []
+        for i in sorted(candidates):
+            row = rows[i]
+            hits = [r for r in candidates[i] if all(_passes(test, row) for test in self.tests[r])]
+            found.extend((r, i) for r in sorted(hits, key=self.rank.__getitem__))
+        return found
+
+
+def _passes(test: _Test, row: list[int]) -> bool:
+    value = row[test.column]
+    return (test.allowed is None or value in test.allowed) and value not in test.banned
+
+
+@dataclass(frozen=True, slots=True)
+class DocIndex:
+    """What the rules read of each token of a merged Doc again and again, looked up once.
+
+    ``Token._`` builds an object on every access and ``Token.sent`` walks the Doc; the index holds, for each
+    token, its mention's ``tg`` type, entity key and title (``""`` outside mentions) and its sentence's bounds.
+    """
+
+    tg: list[str]
+    ent: list[str]
+    title: list[str]
+    sentences: list[tuple[int, int]]
+
+    @property
+    def bounds(self) -> list[tuple[int, int]]:
+        """Token bounds of each sentence, in order."""
+        return list(dict.fromkeys(self.sentences))
+
+    @classmethod
+    def build(cls, doc: Doc, tg: list[str], ent: list[str], title: list[str]) -> DocIndex:
+        return cls(tg, ent, title, sentence_index(doc))
+
+    @classmethod
+    def read(cls, doc: Doc) -> DocIndex:
+        """The index of a Doc whose tokens carry ``._.tg``, ``._.ent`` and ``._.title`` (set by hand, say)."""
+        return cls.build(doc, [t._.tg for t in doc], [t._.ent for t in doc], [t._.title for t in doc])
+
+
+_INDEX_KEY = "tiegraph_index"
+
+
+def doc_index(doc: Doc) -> DocIndex:
+    """The :class:`DocIndex` of ``doc``: the one :func:`merge_mentions` left, else read from the token extensions."""
+    index = doc.user_data.get(_INDEX_KEY)
+    if index is None or len(index.tg) != len(doc):
+        index = doc.user_data[_INDEX_KEY] = DocIndex.read(doc)
+    return index
+
+
+def tg_of(token: Token) -> str:
+    """``token._.tg``, from the Doc's index."""
+    return doc_index(token.doc).tg[token.i]
+
+
+def ent_of(token: Token) -> str:
+    """``token._.ent``, from the Doc's index."""
+    return doc_index(token.doc).ent[token.i]
+
+
+def title_of(token: Token) -> str:
+    """``token._.title``, from the Doc's index."""
+    return doc_index(token.doc).title[token.i]
 
 
 def sentence_index(doc: Doc) -> list[tuple[int, int]]:
     """For each token, the token bounds ``(start, end)`` of its sentence."""
     out: list[tuple[int, int]] = [(0, len(doc))] * len(doc)
     for sent in doc.sents:
-        for i in range(sent.start, sent.end):
-            out[i] = (sent.start, sent.end)
+        bounds = (sent.start, sent.end)
+        out[sent.start : sent.end] = [bounds] * (sent.end - sent.start)
     return out
 
 
 def sentence_of(token: Token) -> tuple[int, int]:
-    """Token bounds of ``token``'s sentence, from the index the matcher keeps (``Token.sent`` walks the Doc)."""
-    index = token.doc.user_data.get("tiegraph_sentences")
-    if index is None or len(index) != len(token.doc):
-        index = token.doc.user_data["tiegraph_sentences"] = sentence_index(token.doc)
-    return index[token.i]
+    """Token bounds of ``token``'s sentence, from the Doc's index (``Token.sent`` walks the Doc)."""
+    return doc_index(token.doc).sentences[token.i]
 
 
 def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -302,10 +591,10 @@ def _in_list(doc: Doc, start: int, end: int) -> bool:
     """Whether ``doc[start:end]`` is part of a longer list of like entities ("Japan, China and Korea")."""
     first, last = doc[start], doc[end - 1]
     before = doc[start - 2] if start >= 2 and doc[start - 1].text == "," else None
-    if before is not None and before._.tg and before._.tg == first._.tg:
+    if before is not None and tg_of(before) and tg_of(before) == tg_of(first):
         return True
     for k in (end, end + 1):
-        if k + 1 < len(doc) and doc[k].lower_ in {",", "and", "or", "&"} and doc[k + 1]._.tg == last._.tg:
+        if k + 1 < len(doc) and doc[k].lower_ in {",", "and", "or", "&"} and tg_of(doc[k + 1]) == tg_of(last):
             return True
     return False
 
@@ -372,7 +661,7 @@ def _raw_agents(verb: Token, depth: int = 0) -> list[Token]:
 
 
 def _raw_patients(verb: Token) -> list[Token]:
-    if verb.pos_ in {"NOUN", "PROPN"} or verb._.tg:
+    if verb.pos_ in {"NOUN", "PROPN"} or tg_of(verb):
         return []
     if _is_passive(verb):
         subj = [c for c in verb.children if c.dep_ == "nsubjpass"]
@@ -416,7 +705,7 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
                 nxt.extend(_recent_event(t))
             elif step == "next-person":
                 k = t.i + 1
-                if k < len(t.doc) and t.doc[k]._.tg == "Person":
+                if k < len(t.doc) and tg_of(t.doc[k]) == "Person":
                     nxt.append(t.doc[k])
             elif step == "nearest-org":
                 nxt.extend(_nearest_org(t))
@@ -427,7 +716,7 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
             elif step == "oprd":
                 nxt.extend(c for c in t.children if c.dep_ in {"oprd", "attr"})
             elif step.startswith("prep:"):
-                preps = set(step[5:].split("|"))
+                preps = _prepositions(step)
                 found = _prep_objects(t, preps)
                 if not found and t.pos_ == "VERB":
                     # the preposition may hang on the object ("signed a deal with"), or deeper in it
@@ -441,21 +730,27 @@ def slot_tokens(trigger: Token, path: str, lex: Lexicon) -> list[Token]:
     return tokens
 
 
+@lru_cache(maxsize=256)
+def _prepositions(step: str) -> frozenset[str]:
+    """The prepositions of a ``prep:in|at`` step."""
+    return frozenset(step[5:].split("|"))
+
+
 def _nearest_org(token: Token) -> list[Token]:
     """The organisation named last before ``token`` in its sentence (not a government or party body)."""
+    tg = doc_index(token.doc).tg
     for i in range(token.i - 1, sentence_of(token)[0] - 1, -1):
-        t = token.doc[i]
-        if t._.tg == "Organization":
-            return [t]
+        if tg[i] == "Organization":
+            return [token.doc[i]]
     return []
 
 
 def _corporate(title: Token, lex: Lexicon) -> bool:
     """Is this post a company post ("CEO", "managing director"), which belongs to the company the text is about?"""
     before = title.doc[title.i - 1] if title.i > 0 else None
-    if before is not None and (before._.tg == "Place" or before.ent_type_ == "NORP" or before.tag_ == "NNP"):
+    if before is not None and (tg_of(before) == "Place" or before.ent_type_ == "NORP" or before.tag_ == "NNP"):
         return False  # "U.S. President X", "Australian Prime Minister X": a national post
-    words = " ".join(w for w in (title._.title or title.text).lower().split() if w not in {"and", "&", "the"})
+    words = " ".join(w for w in (title_of(title) or title.text).lower().split() if w not in {"and", "&", "the"})
     return any(t in words for t in lex.corporate_titles) and not any(
         w in words for w in ("minister", "secretary of", "senator", "governor", "mayor", "ambassador", "commissioner")
     )
@@ -463,26 +758,27 @@ def _corporate(title: Token, lex: Lexicon) -> bool:
 
 def _main_company(token: Token) -> list[Token]:
     """The organisation the text names most (a token of it before ``token``, or after if none is before)."""
-    doc = token.doc
+    index = doc_index(token.doc)
     counts: dict[str, int] = {}
-    first: dict[str, Token] = {}
-    for t in doc:
-        if t._.tg == "Organization" and t._.ent:
-            counts[t._.ent] = counts.get(t._.ent, 0) + 1
-            if t._.ent not in first or (first[t._.ent].i > token.i and t.i < token.i):
-                first[t._.ent] = t
+    first: dict[str, int] = {}  # entity key -> token index
+    for i, (tg, ent) in enumerate(zip(index.tg, index.ent, strict=True)):
+        if tg == "Organization" and ent:
+            counts[ent] = counts.get(ent, 0) + 1
+            if ent not in first or (first[ent] > token.i and i < token.i):
+                first[ent] = i
     if not counts:
         return []
-    best = max(counts, key=lambda k: (counts[k], -first[k].i))
+    best = max(counts, key=lambda k: (counts[k], -first[k]))
     if sum(1 for v in counts.values() if v == counts[best]) > 1 and counts[best] < 2:
         return []
-    return [first[best]]
+    return [token.doc[first[best]]]
 
 
 def _recent_event(token: Token) -> list[Token]:
     """The event told of last before ``token`` (within the document): "Zhou attended and gave guidance"."""
+    tg = doc_index(token.doc).tg
     for i in range(token.i - 1, -1, -1):
-        if token.doc[i]._.tg == "Event":
+        if tg[i] == "Event":
             return [token.doc[i]]
     return []
 
@@ -490,15 +786,18 @@ def _recent_event(token: Token) -> list[Token]:
 def _its(token: Token) -> list[Token]:
     """The organisation "it"/"its" refers to: the subject (else the last) organisation before it in its sentence;
     at the start of a sentence, the subject organisation of the sentence before."""
-    start, _ = sentence_of(token)
-    before = [t for t in token.doc[start : token.i] if t._.tg == "Organization"]
+    doc, index = token.doc, doc_index(token.doc)
+    start, _ = index.sentences[token.i]
+    before = [i for i in range(start, token.i) if index.tg[i] == "Organization"]
     if before:
-        return [before[0] if before[0].dep_.startswith("nsubj") else before[-1]]
+        return [doc[before[0]] if doc[before[0]].dep_.startswith("nsubj") else doc[before[-1]]]
     if start > 0:
-        prev_start, _ = sentence_of(token.doc[start - 1])
-        subjects = [t for t in token.doc[prev_start:start] if t._.tg == "Organization" and t.dep_.startswith("nsubj")]
+        prev_start, _ = index.sentences[start - 1]
+        subjects = [
+            i for i in range(prev_start, start) if index.tg[i] == "Organization" and doc[i].dep_.startswith("nsubj")
+        ]
         if subjects:
-            return [subjects[0]]
+            return [doc[subjects[0]]]
     return []
 
 
@@ -511,26 +810,27 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
     seen: set[int] = set()
 
     def add(t: Token) -> None:
-        if t.i not in seen and t._.ent:
+        if t.i not in seen and ent_of(t):
             seen.add(t.i)
             out.append(t)
 
     for token in tokens:
         if depth > 3:
             break
-        if token._.ent:
+        index = doc_index(token.doc)
+        if index.ent[token.i]:
             add(token)
             for c in token.conjuncts if conjuncts else ():
-                if c._.tg == token._.tg:
+                if index.tg[c.i] == index.tg[token.i]:
                     add(c)
             continue
         low = token.lower_
-        if token._.tg == "Title":  # "attended by general manager Wang Lei": the post names the person
+        if index.tg[token.i] == "Title":  # "attended by general manager Wang Lei": the post names the person
             for t in [*token.children, token.head]:
-                if t._.tg == "Person" and t.i in {token.i + 1, token.head.i} | {c.i for c in token.children}:
+                if index.tg[t.i] == "Person" and t.i in {token.i + 1, token.head.i} | {c.i for c in token.children}:
                     add(t)
             nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
-            if nxt is not None and nxt._.tg == "Person":
+            if nxt is not None and index.tg[nxt.i] == "Person":
                 add(nxt)
                 if conjuncts:  # "attended by Minister A, Secretary B and CEO C"
                     for c in nxt.conjuncts:
@@ -555,10 +855,10 @@ def expand(tokens: Iterable[Token], lex: Lexicon, depth: int = 0, *, conjuncts: 
                 add(t)
             continue
         # "the organization" as an apposition of an entity, or with an entity as its apposition
-        if token.dep_ == "appos" and token.head._.ent:
+        if token.dep_ == "appos" and index.ent[token.head.i]:
             add(token.head)
             continue
-        appos = [c for c in token.children if c.dep_ == "appos" and c._.ent]
+        appos = [c for c in token.children if c.dep_ == "appos" and index.ent[c.i]]
         for a in appos:
             for t in expand([a], lex, depth + 1):
                 add(t)
@@ -593,7 +893,7 @@ def _beside(token: Token) -> list[Token]:
         while k > 0 and doc[k].text != "(":
             k -= 1
         k -= 1
-    return [doc[k]] if k >= 0 and doc[k]._.ent else []
+    return [doc[k]] if k >= 0 and ent_of(doc[k]) else []
 
 
 def _listed(token: Token, lex: Lexicon, depth: int) -> list[Token]:
@@ -608,29 +908,29 @@ def _listed(token: Token, lex: Lexicon, depth: int) -> list[Token]:
     if members:
         return members
     # a colon list later in the same sentence
-    sent_end = sentence_of(token)[1]
-    doc = token.doc
+    doc, index = token.doc, doc_index(token.doc)
+    sent_end = index.sentences[token.i][1]
     for i in range(token.i + 1, min(sent_end, token.i + 15)):
         if doc[i].text == ":":
             j = i + 1
             while j < sent_end and (doc[j].lower_ in {"the", "a", "an"} or doc[j].is_space):
                 j += 1
-            if j < sent_end and doc[j]._.ent:
+            if j < sent_end and index.ent[j]:
                 first = doc[j]
                 members.append(first)
                 for c in first.conjuncts:
-                    if c._.ent:
+                    if index.ent[c.i]:
                         members.append(c)
                 k = j + 1
                 while k < sent_end:  # the parser often misses list conjuncts: read them linearly
-                    if doc[k]._.ent and doc[k]._.tg == first._.tg and doc[k - 1].lower_ in {",", "and", "the", "a"}:
+                    if index.ent[k] and index.tg[k] == index.tg[j] and doc[k - 1].lower_ in {",", "and", "the", "a"}:
                         if doc[k] not in members:
                             members.append(doc[k])
                     elif doc[k].text in {".", ";"}:
                         break
                     k += 1
             break
-        if doc[i]._.ent and doc[i]._.tg not in {"Place"}:
+        if index.ent[i] and index.tg[i] not in {"Place"}:
             break
     return members
 
@@ -654,4 +954,12 @@ def merge_mentions(doc: Doc, spans: list[tuple[int, int, str, str, str]]) -> Doc
                 if tg != "Title" and tg != "Event":
                     attrs["POS"] = "PROPN"
             retokenizer.merge(span, attrs=attrs)
+    # the same extensions, as lists the rules read without Token._ (see DocIndex)
+    tgs, keys, titles = [""] * len(doc), [""] * len(doc), [""] * len(doc)
+    shift = 0  # tokens merged away before the current span
+    for start, end, tg, key, title in kept:
+        tgs[start - shift], keys[start - shift], titles[start - shift] = tg, key, title
+        shift += end - start - 1
+    if doc.has_annotation("SENT_START"):  # else the rules cannot run, and doc_index says why when asked
+        doc.user_data[_INDEX_KEY] = DocIndex.build(doc, tgs, keys, titles)
     return doc

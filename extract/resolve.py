@@ -20,12 +20,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from spacy.tokens import Doc
 
 from extract.lexicon import GazetteerEntry, Lexicon
-from extract.mentions import Candidate, head_type
+from extract.mentions import Candidate, doc_text, head_type
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"})
 _NON_WORD = re.compile(r"[^\w\s&.']")
@@ -33,6 +35,7 @@ _SPACES = re.compile(r"\s+")
 _STOP_INITIALS = {"of", "the", "and", "for", "in", "on", "at", "to", "'s", "s"}
 
 
+@lru_cache(maxsize=65_536)  # resolution asks for the same names many times
 def normalise(text: str) -> str:
     """Key for comparing names: NFKC, straight quotes, lower case, no article or possessive.
 
@@ -49,6 +52,7 @@ def normalise(text: str) -> str:
 
 
 _CORE_CACHE: dict[tuple[int, str, bool, bool], str] = {}
+_GAZETTEER_CACHE: dict[tuple[int, int], tuple] = {}
 
 
 def core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = False) -> str:
@@ -59,6 +63,28 @@ def core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = 
             _CORE_CACHE.clear()
         _CORE_CACHE[key] = _core_name(text, lex, facility=facility, place=place)
     return _CORE_CACHE[key]
+
+
+def _gazetteer_maps(
+    gazetteer: tuple[GazetteerEntry, ...], lex: Lexicon
+) -> tuple[dict[str, GazetteerEntry], dict[str, GazetteerEntry]]:
+    """The entries by name, and by the core name of each name and alias (the first entry wins a shared one).
+
+    Every document asks for them, and a gazetteer has thousands of names: they are built once per gazetteer.
+    The maps are shared, so callers only read them.
+    """
+    key = (id(gazetteer), id(lex))
+    cached = _GAZETTEER_CACHE.get(key)
+    if cached is None or cached[0] is not gazetteer or cached[1] is not lex:
+        by_name = {g.name: g for g in gazetteer}
+        by_core: dict[str, GazetteerEntry] = {}
+        for g in gazetteer:
+            for surface in (g.name, *g.aliases):
+                by_core.setdefault(core_name(surface, lex), g)
+        if len(_GAZETTEER_CACHE) > 8:
+            _GAZETTEER_CACHE.clear()
+        cached = _GAZETTEER_CACHE[key] = (gazetteer, lex, by_name, by_core)  # holding them keeps their ids unique
+    return cached[2], cached[3]
 
 
 def _core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool = False) -> str:
@@ -85,6 +111,7 @@ def _core_name(text: str, lex: Lexicon, *, facility: bool = False, place: bool =
     return " ".join(words)
 
 
+@lru_cache(maxsize=65_536)
 def initials(text: str) -> str:
     words = [w for w in re.split(r"[\s\-]+", unicodedata.normalize("NFKC", text).translate(_QUOTES)) if w]
     out = []
@@ -157,11 +184,8 @@ def resolve(
     names = [i for i, c in enumerate(cands) if c.source not in {"event", "reference"}]
     uf = _UnionFind(len(cands))
     rule: dict[int, tuple[str, float]] = {}
-    gaz_by_name = {g.name: g for g in gazetteer}
-    gaz_core: dict[str, GazetteerEntry] = {}
-    for g in gazetteer:
-        for surface in (g.name, *g.aliases):
-            gaz_core.setdefault(core_name(surface, lex), g)
+    gaz_by_name, gaz_core = _gazetteer_maps(gazetteer, lex)
+    full_text = doc_text(doc)
 
     # 1-2. same normalised name, or a gazetteer name
     by_core: dict[str, int] = {}
@@ -303,7 +327,7 @@ def resolve(
             continue
         if c.type != "Person" and (c.type == "Place" and normalise(text[i]) in placey or text[i].isupper()):
             continue
-        if c.type != "Person" and uf.find(i) in {uf.find(j) for j in names if j != i and cands[j].type != "Person"}:
+        if c.type != "Person" and any(j != i and cands[j].type != "Person" and uf.find(j) == uf.find(i) for j in names):
             continue  # already resolved to an organisation or place
         w = normalise(text[i])
         options = sorted(
@@ -331,7 +355,7 @@ def resolve(
         members = groups[root]
         if all(cands[m].source == "department-word" for m in members):
             continue  # "Commerce" of "Commerce Secretary" that names no department of the text
-        ent = _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_keys)
+        ent = _decide(doc, full_text, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_keys)
         entities.append(ent)
         for m in members:
             link[m] = ent.key
@@ -444,7 +468,7 @@ def _longest_names(names: list[int], text: list[str], uf: _UnionFind) -> dict[in
     return out
 
 
-def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_keys) -> ResolvedEntity:
+def _decide(doc, full_text, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_keys) -> ResolvedEntity:
     entry = None
     for m in members:
         c = cands[m]
@@ -462,7 +486,7 @@ def _decide(doc, members, cands, text, lex, gaz_by_name, gaz_core, rule, used_ke
             etype = max(votes, key=lambda t: (votes[t], t == "Organization"))
             subtype = None
             placey = etype == "Place" and any(_is_place_like(doc, cands[m]) for m in members)
-            evidence = None if placey else _text_evidence(doc.text, [text[m] for m in members], lex)
+            evidence = None if placey else _text_evidence(full_text, [text[m] for m in members], lex)
             if evidence is not None:
                 etype, subtype = evidence
     if etype == "Place" and subtype is None:
@@ -532,13 +556,29 @@ def _parent_of(doc: Doc, members: list[Candidate], cands: list[Candidate]) -> st
 def _text_evidence(text: str, surfaces: list[str], lex: Lexicon) -> tuple[str, str | None] | None:
     """A name the text also writes with a head noun ("Bayan Obo" beside "Bayan Obo Mine") takes that type."""
     for surface in surfaces:
-        for match in re.finditer(re.escape(surface) + r"[ \t]+([A-Za-z]+)", text):
-            if match.group(1)[0].islower() and match.group(1).lower() not in lex.facility_heads:
+        for word in _words_after(text, surface):
+            if word[0].islower() and word.lower() not in lex.facility_heads:
                 continue
-            evidence = head_type([*surface.split(), match.group(1)], lex)
+            evidence = head_type([*surface.split(), word], lex)
             if evidence is not None:
                 return evidence
     return None
+
+
+_NEXT_WORD = re.compile(r"[ \t]+([A-Za-z]+)")
+
+
+def _words_after(text: str, surface: str) -> Iterator[str]:
+    """The word written after each occurrence of ``surface`` and blanks, left to right and not overlapping: what
+    ``re.finditer(re.escape(surface) + r"[ \t]+([A-Za-z]+)", text)`` finds, without compiling a pattern per name."""
+    pos = text.find(surface)
+    while pos >= 0:
+        match = _NEXT_WORD.match(text, pos + len(surface))
+        if match:
+            yield match.group(1)
+            pos = text.find(surface, match.end())
+        else:
+            pos = text.find(surface, pos + 1)
 
 
 def _state_owned(doc: Doc, members: list[Candidate], lex: Lexicon) -> bool:

@@ -12,11 +12,27 @@ import json
 
 import pytest
 import spacy
+from spacy.matcher import Matcher
 from spacy.tokens import Doc, Span
 
 import extract.components  # noqa: F401 - registers the token extensions ._.tg, ._.ent, ._.title
 from extract.lexicon import load_lexicon
-from extract.relations import SIGNATURES, SYMMETRIC, RelationMatcher, entity_label, load_rules, trim_span
+from extract.relations import (
+    SIGNATURES,
+    SYMMETRIC,
+    DocIndex,
+    GatedMatcher,
+    RelationMatcher,
+    TriggerIndex,
+    _parse_rule,
+    _required,
+    doc_index,
+    entity_label,
+    load_rules,
+    merge_mentions,
+    sentence_of,
+    trim_span,
+)
 from ontology import RELATIONS, SYMMETRIC_RELATIONS
 from ontology.errors import InputError
 
@@ -195,6 +211,66 @@ def test_relations_facts_outside_domain_are_dropped():
     # owns is Organization/Person -> Organization/Facility: a place acquires nothing
     triples, _ = found(merged_doc(acquired("Place")))
     assert not [t for t in triples if t[1] == "owns"]
+
+
+@pytest.mark.parametrize(
+    ("op", "required"),
+    [(None, True), ("+", True), ("{2}", True), ("{1,3}", True), ("{3,}", True)]
+    + [("?", False), ("*", False), ("!", False), ("{0,6}", False), ("{,3}", False), ("{0}", False)],
+)
+def test_relations_required_elements(op, required):
+    assert _required(op) is required
+
+
+def per_rule(matches):
+    """Each rule's matches, in the order found: all that the facts of a rule depend on."""
+    out = {}
+    for match in matches:
+        out.setdefault(VOCAB.strings[match[0]], []).append(tuple(match[1:3]) + tuple(match[3:]))
+    return out
+
+
+HAND_BUILT = [APPOSITIVE, acquired("Organization"), acquired("Place")]
+
+
+@pytest.mark.parametrize("rows", HAND_BUILT)
+def test_relations_trigger_index_finds_what_the_matcher_finds(rows):
+    doc = merged_doc(rows)
+    frames = [r for r in load_rules() if r.kind == "frame"]
+    index = TriggerIndex(VOCAB, frames)
+    assert index.rules == {r.id for r in frames}  # every bundled trigger is read by the index
+    matcher = Matcher(VOCAB)
+    for rule in frames:
+        matcher.add(rule.id, [list(rule.pattern)])
+    expected = sorted((VOCAB.strings[m], start) for m, start, _ in matcher(doc))
+    assert sorted(index(doc)) == expected
+
+
+def test_relations_trigger_index_leaves_other_patterns_to_the_matcher():
+    rule = _parse_rule({**GOOD_RULE, "kind": "frame", "trigger": {"LOWER": {"REGEX": "^own"}}}, "test")
+    assert TriggerIndex(VOCAB, [rule]).rules == frozenset()
+
+
+@pytest.mark.parametrize("rows", HAND_BUILT)
+def test_relations_gated_matcher_matches_as_one_matcher(rows):
+    doc = merged_doc(rows)
+    gated = GatedMatcher(VOCAB, [r for r in load_rules() if r.kind == "token"])
+    assert per_rule(gated(doc)) == per_rule(gated.everything(doc, with_alignments=True))
+    [kept] = gated.cache.values()  # the rules this document has the words for
+    assert len(kept) < len(gated.everything)
+
+
+def test_relations_merge_mentions_indexes_the_extensions():
+    words = ["Zhao", "Minghui", ",", "Vice", "Chairman", "of", "Acme", "Group", ",", "said", "."]
+    heads = [1, 9, 1, 4, 1, 4, 7, 5, 9, 9, 9]
+    deps = ["compound", "nsubj", "punct", "compound", "appos", "prep", "compound", "pobj", "punct", "ROOT", "punct"]
+    doc = Doc(VOCAB, words=words, heads=heads, deps=deps)
+    spans = [(0, 2, "Person", "P:zhao", ""), (3, 5, "Title", "", "Vice Chairman"), (6, 8, "Organization", "O:acme", "")]
+    merge_mentions(doc, spans)
+    assert [t.text for t in doc] == ["Zhao Minghui", ",", "Vice Chairman", "of", "Acme Group", ",", "said", "."]
+    assert doc_index(doc) == DocIndex.read(doc)
+    assert doc_index(doc).tg[:5] == ["Person", "", "Title", "", "Organization"]
+    assert sentence_of(doc[4]) == (0, len(doc))
 
 
 # --- one sentence per shape (model) --------------------------------------------------------------------------
