@@ -65,5 +65,8 @@ def build_pipeline(
     if gazetteer:
         where = {"before": "ner"} if "ner" in nlp.pipe_names else {}
         ruler = nlp.add_pipe("entity_ruler", name="tiegraph_gazetteer", config={"phrase_matcher_attr": "ORTH"}, **where)
-        ruler.add_patterns(gazetteer_patterns(entries if entries is not None else load_gazetteer()))
+        # phrase patterns match on ORTH, so only the tokenizer has to see them (spaCy would otherwise run every
+        # component before the ruler over each pattern text)
+        with nlp.select_pipes(enable=["tiegraph_gazetteer"]):
+            ruler.add_patterns(gazetteer_patterns(entries if entries is not None else load_gazetteer()))
     return nlp

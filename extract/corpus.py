@@ -58,6 +58,7 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
     extractions = tuple(sorted(extractions, key=lambda x: x.document.path))
     uf = _UnionFind()
     by_name: dict[tuple[str, str], str] = {}
+    cores: dict[str, str] = {}
     for x in extractions:
         for e in x.entities:
             node = _node(x.document.id, e)
@@ -65,7 +66,9 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
             if e.type == "Event":
                 continue
             for surface in (e.name, *e.aliases):
-                core = core_name(surface, lex)
+                core = cores.get(surface)
+                if core is None:  # the same names recur across the corpus: each one is normalised once
+                    core = cores[surface] = core_name(surface, lex)
                 if e.type == "Person" and len(core.split()) < 2:
                     continue
                 if not core or (len(core) < 3 and not surface.isupper()):
@@ -81,9 +84,13 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
             groups.setdefault(uf.find(_node(x.document.id, e)), []).append((x, e))
     links: dict[tuple[str, str], str] = {}
     entities = []
+    collapsed: set[str] = set()  # documents two of whose entities became one
     for members in groups.values():
         merged = _merge([e for _, e in members])
         entities.append(merged)
+        docs = [x.document.id for x, _ in members]
+        if len(docs) != len(set(docs)):
+            collapsed.update(docs)
         for x, e in members:
             links[(x.document.id, e.key)] = merged.key
     entities.sort(key=lambda e: e.key)
@@ -103,14 +110,18 @@ def resolve_corpus(extractions: Sequence[Extraction], *, min_confidence: float =
         if len({x.document.id for x, _ in members}) > 1:  # the same actor in several articles
             for x, e in members:
                 merges.append(Merge(links[(x.document.id, e.key)], e.name, "cross-document", 0.9, x.document.id))
-    relations = _distinct(relations)
+    relations = sorted(
+        [r for r in relations if r.document not in collapsed]
+        + _distinct([r for r in relations if r.document in collapsed]),
+        key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start, r.end),
+    )
     # every field in the key: a set's order changes from one process to the next (hash randomisation)
     merges = sorted(set(merges), key=lambda m: (m.entity, m.document, m.surface, m.rule, m.confidence))
     return Corpus(extractions, tuple(entities), tuple(relations), tuple(merges), links)
 
 
 def _distinct(relations: list[Relation]) -> list[Relation]:
-    """One occurrence per statement and place (subject, predicate, object, document, span, role), sorted.
+    """One occurrence per statement and place (subject, predicate, object, document, span, role).
 
     Two entities of a document that became one can make the same statement twice in a sentence; the most
     confident rule is kept, as :func:`extract.pipeline._dedupe` does within a document.
@@ -121,7 +132,7 @@ def _distinct(relations: list[Relation]) -> list[Relation]:
         old = best.get(key)
         if old is None or (r.confidence, r.rule) > (old.confidence, old.rule):
             best[key] = r
-    return sorted(best.values(), key=lambda r: (r.subject, r.predicate, r.object, r.document, r.start, r.end))
+    return list(best.values())
 
 
 def _node(doc_id: str, e: Entity) -> str:

@@ -18,6 +18,11 @@ LEXICON_PATH: Path = DATA_DIR / "lexicon.json"
 
 #: Texts per spaCy batch: large enough for throughput, small enough for memory (see bench/).
 BATCH_SIZE: int = 32
+#: Threads of the BLAS library (OpenBLAS) in a process that imports :mod:`extract`, unless
+#: ``OPENBLAS_NUM_THREADS`` says otherwise: the small model's matrices are small, and on a 2-core machine bare
+#: spaCy ran 8,100 words/s with one thread where OpenBLAS's default (one per core) ran 7,000-7,300; with
+#: ``--jobs N`` each process would otherwise start threads of its own for the same cores.
+BLAS_THREADS: int = 1
 #: The reader of each file suffix found in a folder or matched by a glob (a file named on its own is read
 #: by its suffix too, and as plain text when the suffix is none of these).
 INPUT_FORMATS: dict[str, str] = {

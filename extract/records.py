@@ -62,7 +62,7 @@ def extraction_from_dict(data: dict) -> Extraction:
                 **{
                     **e,
                     "aliases": tuple(e["aliases"]),
-                    "mentions": tuple((d, int(s), int(t)) for d, s, t in e["mentions"]),
+                    "mentions": tuple(map(tuple, e["mentions"])),
                 }
             )
             for e in data["entities"]

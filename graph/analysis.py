@@ -208,12 +208,12 @@ def project_records(
     A build has its documents, entities and relations at hand, so it projects them without reading the RDF
     back; ``tests/test_analysis.py`` pins that both projections agree.
     """
-    from graph.rdf import document_iri, entity_iri
+    from graph.rdf import document_iri, entity_iri_text
 
     ns = Namespace(base)
     docs = {d.id: d for d in documents}
     in_relations = {k for r in relations if r.document in docs for k in (r.subject, r.object)}
-    iris = {e.key: str(entity_iri(e, ns)) for e in entities}
+    iris = {e.key: entity_iri_text(e, ns) for e in entities}
     G = nx.MultiDiGraph()
     for e in sorted(entities, key=lambda e: iris[e.key]):
         if e.key not in in_relations and not any(m[0] in docs for m in e.mentions):

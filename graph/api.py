@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from pathlib import Path
@@ -30,15 +31,17 @@ from extract.records import extraction_fingerprint
 from extract.relations import load_rules
 from extract.types import Document, Extraction
 from graph.cache import CACHE_DIR, GRAPH_DIR, ExtractionCache, GraphCache, cache_key
-from graph.io import write_bytes_atomic, write_json_atomic
-from graph.rdf import BuildRDF, RunInfo, build_rdf, entity_iri
-from graph.store import StoreWriter
+from graph.io import write_bytes_atomic, write_json_atomic, write_json_lines_atomic
+from graph.rdf import BuildRDF, RunInfo, build_rdf, default_block, entity_iri_text, rdf_head
+from graph.store import StoreWriter, write_store
 from ontology import ID, InputError, TiegraphError, load_ontology, load_shapes
 
 log = logging.getLogger("tiegraph")
 
 
+@lru_cache(maxsize=1)
 def tiegraph_version() -> str:
+    """The installed tiegraph's version (looked up once: the package metadata scan is slow)."""
     try:
         return package_version("tiegraph")
     except PackageNotFoundError:  # running from a source tree that is not installed
@@ -276,8 +279,12 @@ def build(
     ns = Namespace(base)
     documents = [x.document for x in corpus.documents]
     blocks = GraphCache(out / CACHE_DIR / GRAPH_DIR) if cache else None
-    rdf = build_rdf(documents, corpus.entities, corpus.relations, run, base=ns, cache=blocks)
-    write_outputs(out, rdf, corpus, base=ns, cache=cache)
+    out.mkdir(parents=True, exist_ok=True)
+    # the store loads each document's graph in a thread as soon as it is made (see graph.store.StoreWriter)
+    with StoreWriter(out, rdf_head(ns), default_block(run, ns)) as store:
+        rdf = build_rdf(documents, corpus.entities, corpus.relations, run, base=ns, cache=blocks, on_block=store.add)
+        store.load(rdf)
+        write_outputs(out, rdf, corpus, store, base=ns, cache=cache)
     if blocks is not None:
         blocks.finish()
     removed = _update_cache(state, extractions, read)
@@ -479,23 +486,37 @@ def _ordered(rows: list[dict]) -> tuple[dict, ...]:
     return tuple(sorted(rows, key=order))
 
 
-def write_outputs(out: Path, rdf: BuildRDF, corpus: Corpus, *, base: Namespace = ID, cache: bool = True) -> None:
-    """``graph.trig``, ``graph.ttl``, ``resolution.json``, the analysis and the store ``store/``, each atomically."""
+def write_outputs(
+    out: Path,
+    rdf: BuildRDF,
+    corpus: Corpus,
+    store: StoreWriter | None = None,
+    *,
+    base: Namespace = ID,
+    cache: bool = True,
+) -> None:
+    """``graph.trig``, ``graph.ttl``, ``resolution.json``, the analysis and the store ``store/``, each atomically.
+
+    ``store`` is the writer that has been loading ``rdf`` (:meth:`graph.store.StoreWriter.load`); without one,
+    the store is loaded from the files afterwards.
+    """
     out.mkdir(parents=True, exist_ok=True)
-    write_bytes_atomic(out / "graph.trig", rdf.trig())
+    trig = rdf.trig()
+    write_bytes_atomic(out / "graph.trig", trig)
     union = rdf.turtle()
     write_bytes_atomic(out / "graph.ttl", union)
-    # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read, loaded from graph.trig and
-    # graph.ttl in a thread (pyoxigraph does not hold the GIL) while the rest is written
-    store = StoreWriter(out, union=union, rdf=rdf).start()
-    write_json_atomic(out / "resolution.json", resolution_audit(corpus, base=base))
+    write_json_lines_atomic(out / "resolution.json", resolution_audit(corpus, base=base))
 
     # Analysis (graph.analysis, graph.viz): centrality.csv and the page graph.html, projected from the records.
     from graph.analysis import project_records
 
     documents = [x.document for x in corpus.documents]
     _write_analysis(out, project_records(documents, corpus.entities, corpus.relations, base=str(base)), cache=cache)
-    store.result()
+    # DIR/store: the Oxigraph store that `tiegraph query` and `tiegraph serve` read
+    if store is not None:
+        store.finish(rdf, trig)
+    else:
+        write_store(out, union=union)
 
 
 #: What the last analysis was made from, in the cache folder: a rebuild whose network is the same reuses it.
@@ -533,10 +554,11 @@ def _file_digest(path: Path) -> str:
 def resolution_audit(corpus: Corpus, *, base: Namespace = ID) -> dict:
     """For every entity: its IRI, name, type, and each surface form with the rule that merged it."""
     by_key = {e.key: e for e in corpus.entities}
+    iris = {e.key: entity_iri_text(e, base) for e in corpus.entities}
     out: dict[str, dict] = {}
     for m in corpus.merges:
         e = by_key[m.entity]
-        row = out.setdefault(str(entity_iri(e, base)), {"label": e.name, "type": e.type, "surfaces": []})
+        row = out.setdefault(iris[m.entity], {"label": e.name, "type": e.type, "surfaces": []})
         row["surfaces"].append(
             {"surface": m.surface, "rule": m.rule, "confidence": m.confidence, "document": m.document}
         )

@@ -39,3 +39,33 @@ def write_text_atomic(path: Path, text: str) -> None:
 def write_json_atomic(path: Path, data: object) -> None:
     """JSON with sorted keys and a final newline, written atomically."""
     write_text_atomic(path, json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def write_json_lines_atomic(path: Path, data: dict[str, dict]) -> None:
+    """Like :func:`write_json_atomic` for ``{"key": {item: value, ...}}``, with each item on a line of its own.
+
+    The items are sorted by key (their own keys stay in the order they were made in). The layout keeps a large
+    file readable while Python's fast encoder, which does not indent, writes it (indenting a file of 30,000
+    items took a fifth of a second).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     write_json_lines_atomic(Path(tmp) / "a.json", {"entities": {"b": {"y": 1}, "a": {"x": [2]}}})
+    ...     print((Path(tmp) / "a.json").read_text(), end="")
+    {
+    "entities": {
+      "a": {"x": [2]},
+      "b": {"y": 1}
+    }
+    }
+    """
+    parts = []
+    for key, items in sorted(data.items()):
+        rows = ",\n".join(
+            f"  {json.dumps(k, ensure_ascii=False)}: {json.dumps(v, ensure_ascii=False)}"
+            for k, v in sorted(items.items())
+        )
+        parts.append(f"{json.dumps(key)}: {{\n{rows}\n}}")
+    write_text_atomic(path, "{\n" + ",\n".join(parts) + "\n}\n")

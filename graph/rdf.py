@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Protocol
 
 import pyoxigraph as ox
@@ -55,7 +56,18 @@ def entity_iri(entity: Entity, base: Namespace = ID) -> URIRef:
     >>> str(entity_iri(Entity(key="Organization:acme", name="Acme Group", type="Organization")))
     'https://w3id.org/tiegraph/id/organization-acme-group-3a6599e2'
     """
-    return base[f"{entity.type.lower()}-{slugify(entity.name, max_length=40)}-{_digest(entity.key, length=8)}"]
+    return URIRef(entity_iri_text(entity, base))
+
+
+def entity_iri_text(entity: Entity, base: Namespace | str = ID) -> str:
+    """:func:`entity_iri` as a string (what the network and the audit need, without rdflib's IRI checks)."""
+    return _entity_iri(str(base), entity.type, entity.name, entity.key)
+
+
+@lru_cache(maxsize=1 << 16)
+def _entity_iri(base: str, type_: str, name: str, key: str) -> str:
+    """A build asks for each entity's IRI several times (graphs, network, audit): it is made once."""
+    return f"{base}{type_.lower()}-{slugify(name, max_length=40)}-{_digest(key, length=8)}"
 
 
 def document_iri(document: Document, base: Namespace = ID) -> URIRef:
@@ -182,15 +194,14 @@ class BuildRDF:
     head: bytes
     default: bytes
     blocks: tuple[GraphBlock, ...]
-    shared: tuple[ox.Triple, ...]
-    prefixes: dict[str, str]
+    #: the Turtle of the triples about entities and the run, sorted, without prefix lines
+    shared: bytes
 
     def trig(self) -> bytes:
         return b"".join((self.head, b"\n", self.default, *(b.trig for b in self.blocks)))
 
     def turtle(self) -> bytes:
-        shared = _without_prefixes(ox.serialize(self.shared, format=ox.RdfFormat.TURTLE, prefixes=self.prefixes))
-        return b"".join((self.head, b"\n", shared, *(b.own for b in self.blocks)))
+        return b"".join((self.head, b"\n", self.shared, *(b.own for b in self.blocks)))
 
 
 def build_rdf(
@@ -201,6 +212,7 @@ def build_rdf(
     *,
     base: Namespace = ID,
     cache: BlockCache | None = None,
+    on_block: Callable[[GraphBlock], None] | None = None,
 ) -> BuildRDF:
     """The RDF of the build: one named graph per document, the run in the default graph, and their union.
 
@@ -217,9 +229,12 @@ def build_rdf(
     cache
         Graph blocks of earlier builds: a document whose graph would be made of the same things (its record,
         the entities it describes as the corpus now resolves them, the run, the base) is not made again.
+    on_block
+        Called with each document's block as soon as it is made or found (a :class:`graph.store.StoreWriter`
+        loads it while the others are made).
     """
     by_key = {e.key: e for e in entities}
-    iris = {e.key: ox.NamedNode(str(entity_iri(e, base))) for e in entities}
+    iris = {e.key: ox.NamedNode(entity_iri_text(e, base)) for e in entities}
     docs = {d.id: d for d in documents}
     names = prefixes(base)
     default: set[ox.Triple] = set()
@@ -256,6 +271,8 @@ def build_rdf(
             if cache is not None:
                 cache.put(block)
         blocks.append(block)
+        if on_block is not None:
+            on_block(block)
         # what this graph adds to the triples the graphs share
         shared.add(ox.Triple(run_iri, _PROV_USED, doc_iri))
         for k in keys:
@@ -265,15 +282,21 @@ def build_rdf(
                                  counts.get((k, doc_id), 0))  # fmt: skip
         for r in rels:
             shared.add(ox.Triple(iris[r.subject], _T.tg(r.predicate), iris[r.object]))
-    default_block = _without_prefixes(
-        ox.serialize(
-            [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _sorted_triples(default)],
-            format=ox.RdfFormat.TRIG,
-            prefixes=names,
-        )
-    )
-    head = "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(names.items())).encode("utf-8")
-    return BuildRDF(head, default_block, tuple(blocks), tuple(_sorted_triples(shared)), names)
+    turtle = ox.serialize(_sorted_triples(shared), format=ox.RdfFormat.TURTLE, prefixes=names)
+    return BuildRDF(rdf_head(base), default_block(run, base), tuple(blocks), _without_prefixes(turtle))
+
+
+def rdf_head(base: Namespace = ID) -> bytes:
+    """The ``@prefix`` lines that open ``graph.trig`` and ``graph.ttl``, sorted by prefix."""
+    return "".join(f"@prefix {p}: <{iri}> .\n" for p, iri in sorted(prefixes(base).items())).encode("utf-8")
+
+
+def default_block(run: RunInfo, base: Namespace = ID) -> bytes:
+    """The default graph of ``graph.trig`` (the run, its agent and model) as TriG, without prefix lines."""
+    default: list[ox.Triple] = []
+    _provenance(lambda s, p, o: default.append(ox.Triple(s, p, o)), run, base)
+    quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in _sorted_triples(default)]
+    return _without_prefixes(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes(base)))
 
 
 def _block_key(document: Document, described: list, relations: list[Relation], iris, run_iri, base) -> str:

@@ -30,6 +30,7 @@ import ctypes
 import hashlib
 import json
 import os
+import queue
 import shutil
 import sys
 import tempfile
@@ -44,7 +45,7 @@ import pyoxigraph as ox
 from ontology.errors import InputError
 
 if TYPE_CHECKING:
-    from graph.rdf import BuildRDF
+    from graph.rdf import BuildRDF, GraphBlock
 
 __all__ = [
     "MARKER",
@@ -83,10 +84,11 @@ RDF_FORMATS: dict[str, ox.RdfFormat] = {
 _FORMAT_NAMES = {"turtle": ".ttl", "trig": ".trig", "ntriples": ".nt", "nquads": ".nq", "jsonld": ".jsonld"}
 _UNION = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 _FORMAT_VERSION = 1
+_DEFAULT = ox.DefaultGraph()
 #: A rebuild replaces the changed graphs in a copy of the last store while they are at most this share of all.
 UPDATE_SHARE = 0.2
-#: Bytes of RDF text given to pyoxigraph's bulk loader at a time.
-LOAD_CHUNK = 1 << 19
+#: Bytes of RDF text given to pyoxigraph's bulk loader at a time (its memory grows with what it is given).
+LOAD_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -100,23 +102,19 @@ class StoreInfo:
     prefixes: dict[str, str]
 
 
-def write_store(out: Path | str, *, union: bytes | None = None, rdf: BuildRDF | None = None) -> StoreInfo:
+def write_store(out: Path | str, *, union: bytes | None = None) -> StoreInfo:
     """(Re)create ``out/store`` from ``out/graph.trig``, replacing any older store in one swap.
 
-    pyoxigraph parses and loads without holding Python's GIL, so a build runs this in a thread while it does
-    its analysis (see :class:`StoreWriter`). With ``rdf``, a store that a build made before is copied (a RocksDB
-    checkpoint: hard links) and only the graphs that changed are replaced in the copy, which gives the same
-    quads as loading everything again.
+    A build does not call this: its :class:`StoreWriter` loads the graphs while they are made. This is for a
+    build folder whose store is missing or stale (``tiegraph serve`` makes it again).
 
     Parameters
     ----------
     out
         A build folder holding ``graph.trig``.
     union
-        The union of graph.trig's graphs as Turtle (``graph.ttl``), when the caller has it (a build does): it is
-        loaded as the default graph instead of being computed again with SPARQL.
-    rdf
-        The build's graphs that graph.trig was written from, with the key of each document's graph.
+        The union of graph.trig's graphs as Turtle (``graph.ttl``), when the caller has it: it is loaded as the
+        default graph instead of being computed again with SPARQL.
 
     Returns
     -------
@@ -134,44 +132,63 @@ def write_store(out: Path | str, *, union: bytes | None = None, rdf: BuildRDF | 
         msg = f"{trig} does not exist. Run `tiegraph build INPUT --out {out}` to make the graph first."
         raise InputError(msg)
     data = trig.read_bytes()
-    stat = trig.stat()
     tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_NAME}.", suffix=".tmp", dir=out))
     try:
-        if rdf is None or not _update_copy(out / STORE_NAME, tmp, rdf):
-            store = ox.Store(str(tmp))
-            try:
-                _bulk_load(store, data, ox.RdfFormat.TRIG, b"\n}\n")
-            except SyntaxError as exc:
-                msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
-                raise InputError(msg) from exc
-            if union is None:
-                store.update(_UNION)
-            else:  # the default graph's own triples (the run) are in the union too
-                _bulk_load(store, union, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
-            store.flush()
-            del store
-        store = ox.Store.read_only(str(tmp))
-        count, graphs = len(store), sum(1 for _ in store.named_graphs())
+        store = ox.Store(str(tmp))
+        try:
+            _bulk_load(store, data, ox.RdfFormat.TRIG, b"\n}\n")
+        except SyntaxError as exc:
+            msg = f"{trig} is not valid TriG ({exc}). Rebuild the folder with `tiegraph build`."
+            raise InputError(msg) from exc
+        if union is None:
+            store.update(_UNION)
+        else:  # the default graph's own triples (the run) are in the union too
+            _bulk_load(store, union, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
+        store.flush()
         del store  # closes the RocksDB instance before the folder moves
-        info = StoreInfo(out / STORE_NAME, count, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
-        marker = {
-            "format": _FORMAT_VERSION,
-            "source": "graph.trig",
-            "size": stat.st_size,
-            "mtime_ns": stat.st_mtime_ns,
-            "sha256": info.sha256,
-            "quads": count,
-            "graphs": graphs,
-            "default_graph": "union of all graphs",
-            "prefixes": info.prefixes,
-            "run": _digest(rdf.head + rdf.default) if rdf is not None else "",
-            "blocks": {b.name: b.key for b in rdf.blocks} if rdf is not None else {},
-        }
-        (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        _swap_into_place(tmp, out / STORE_NAME)
+        return _put_in_place(out, tmp, data)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _counts(store: ox.Store) -> tuple[int, int]:
+    """The quads and the named graphs of ``store``."""
+    return len(store), sum(1 for _ in store.named_graphs())
+
+
+def _put_in_place(
+    out: Path,
+    tmp: Path,
+    data: bytes,
+    *,
+    run: str = "",
+    blocks: dict[str, str] | None = None,
+    counts: tuple[int, int] | None = None,
+) -> StoreInfo:
+    """Write the marker of the store loaded in ``tmp`` from the graph.trig that holds ``data``, and swap it in."""
+    stat = (out / "graph.trig").stat()
+    if counts is None:
+        store = ox.Store.read_only(str(tmp))
+        counts = _counts(store)
+        del store  # closes the RocksDB instance before the folder moves
+    count, graphs = counts
+    info = StoreInfo(out / STORE_NAME, count, graphs, hashlib.sha256(data).hexdigest(), _trig_prefixes(data))
+    marker = {
+        "format": _FORMAT_VERSION,
+        "source": "graph.trig",
+        "size": stat.st_size,
+        "mtime_ns": stat.st_mtime_ns,
+        "sha256": info.sha256,
+        "quads": count,
+        "graphs": graphs,
+        "default_graph": "union of all graphs",
+        "prefixes": info.prefixes,
+        "run": run,
+        "blocks": blocks or {},
+    }
+    (tmp / MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    _swap_into_place(tmp, out / STORE_NAME)
     return info
 
 
@@ -179,49 +196,64 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _update_copy(old: Path, tmp: Path, rdf: BuildRDF) -> bool:
-    """Make in ``tmp`` a copy of the store ``old`` with the graphs of ``rdf`` that changed replaced.
-
-    Returns False, leaving ``tmp`` empty, when there is no store of an earlier build to start from, when its
-    head or run differ, or when so many graphs changed that loading everything is quicker. The default graph
-    (the union) gains the triples of the new graphs and loses the triples of the old ones that no graph holds
-    any more.
-    """
+def _previous(old: Path, run: str) -> tuple[dict[str, str], int, int] | None:
+    """Graph name to block key, quads and named graphs of the store ``old``, when a build made it with this run."""
     try:
         marker = json.loads((old / MARKER).read_text(encoding="utf-8"))
-        before: dict[str, str] = dict(marker["blocks"])
-        same_run = marker.get("format") == _FORMAT_VERSION and marker.get("run") == _digest(rdf.head + rdf.default)
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+        if marker.get("format") != _FORMAT_VERSION or marker.get("run") != run:
+            return None
+        blocks = {str(k): str(v) for k, v in marker["blocks"].items()}
+        return blocks, int(marker["quads"]), int(marker["graphs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _update_copy(old: Path, tmp: Path, rdf: BuildRDF) -> tuple[int, int] | None:
+    """Make in ``tmp`` a copy of the store ``old`` with the graphs of ``rdf`` that changed replaced.
+
+    Returns the copy's counts of quads and named graphs (kept up to date on the way, not counted again); or
+    None, leaving ``tmp`` empty, when there is no store of an earlier build to start from, when its head or run
+    differ, or when so many graphs changed that loading everything is quicker. The default graph (the union)
+    gains the triples of the new graphs and loses the triples of the old ones that no graph holds any more.
+    """
+    previous = _previous(old, _digest(rdf.head + rdf.default))
+    if previous is None:
+        return None
+    before, quads_before, graphs_before = previous
     now = {b.name: b.key for b in rdf.blocks}
     gone = [name for name, key in before.items() if now.get(name) != key]
     new = [b for b in rdf.blocks if before.get(b.name) != b.key]
-    if not same_run or not before or len(gone) + len(new) > len(rdf.blocks) * UPDATE_SHARE:
-        return False
+    if not before or len(gone) + len(new) > len(rdf.blocks) * UPDATE_SHARE:
+        return None
     try:
         tmp.rmdir()  # a checkpoint is made into a folder that does not exist yet
         ox.Store.read_only(str(old)).backup(str(tmp))
     except OSError:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir()
-        return False
+        return None
     store = ox.Store(str(tmp))
     default = ox.DefaultGraph()
     stale: set[ox.Triple] = set()
+    count = quads_before
     for name in gone:
         graph = ox.NamedNode(name)
-        stale.update(q.triple for q in store.quads_for_pattern(None, None, None, graph))
+        triples = [q.triple for q in store.quads_for_pattern(None, None, None, graph)]
+        stale.update(triples)
+        count -= len(triples)
         store.remove_graph(graph)
     for block in new:
         quads = list(ox.parse(rdf.head + block.trig, format=ox.RdfFormat.TRIG))
-        store.extend([*quads, *(ox.Quad(q.subject, q.predicate, q.object, default) for q in quads)])
+        union = [u for u in {ox.Quad(q.subject, q.predicate, q.object, default) for q in quads} if u not in store]
+        store.extend([*quads, *union])
+        count += len(quads) + len(union)
     for t in stale:
         holders = store.quads_for_pattern(t.subject, t.predicate, t.object, None)
         if all(isinstance(q.graph_name, ox.DefaultGraph) for q in holders):
             store.remove(ox.Quad(t.subject, t.predicate, t.object, default))
+            count -= 1
     store.flush()
-    del store
-    return True
+    return count, graphs_before - len(gone) + len(new)
 
 
 def _bulk_load(store: ox.Store, data: bytes, fmt: ox.RdfFormat, end: bytes, **kwargs) -> None:
@@ -254,34 +286,133 @@ def _bulk_load(store: ox.Store, data: bytes, fmt: ox.RdfFormat, end: bytes, **kw
 
 
 class StoreWriter:
-    """:func:`write_store` in a thread: ``start()`` it once graph.trig is written, ``result()`` waits for it.
+    """A build's store, loaded while the build makes its graphs::
 
-    The thread mostly runs inside pyoxigraph, which releases the GIL, so the caller's own work goes on beside it.
-    An error in the thread is raised again by ``result()``.
+        writer = StoreWriter(out, head, default)   # the prefix lines and the default graph (graph.rdf)
+        rdf = build_rdf(..., on_block=writer.add)  # each document's graph, as it is made
+        writer.load(rdf)                           # the rest
+        ...                                        # write graph.trig and graph.ttl, and the rest
+        writer.finish(rdf, trig_bytes)             # wait, then swap the store in
+
+    A thread loads the blocks, a few hundred kilobytes at a time, into a new store; pyoxigraph parses and
+    loads without holding Python's GIL, so that runs beside the build's own work. When a build made the store
+    that is there with the same head and run, nothing is streamed: :meth:`load` copies that store and
+    replaces the graphs that changed (and loads everything when too many did), in the thread too. Use it as a
+    context manager, so that a failed build leaves no temporary folder.
     """
 
-    def __init__(self, out: Path | str, *, union: bytes | None = None, rdf: BuildRDF | None = None):
-        self._out, self._union, self._rdf = Path(out), union, rdf
-        self._info: StoreInfo | None = None
+    def __init__(self, out: Path | str, head: bytes, default: bytes):
+        self._out, self._head = Path(out), head
+        self._run = _digest(head + default)
+        self._tmp = Path(tempfile.mkdtemp(prefix=f".{STORE_NAME}.", suffix=".tmp", dir=self._out))
+        self._update = _previous(self._out / STORE_NAME, self._run) is not None
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._buffers: dict[str, list[bytes]] = {"trig": [default], "ttl": []}
+        self._sizes = {"trig": len(default), "ttl": 0}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="tiegraph-store", daemon=True)
+        self._counts: tuple[int, int] | None = None
+        self._thread: threading.Thread | None = None
+        if not self._update:
+            self._start()
 
-    def _run(self) -> None:
-        try:
-            self._info = write_store(self._out, union=self._union, rdf=self._rdf)
-        except BaseException as exc:  # handed to the caller in result()
-            self._error = exc
-
-    def start(self) -> StoreWriter:
-        self._thread.start()
+    def __enter__(self) -> StoreWriter:
         return self
 
-    def result(self) -> StoreInfo:
-        self._thread.join()
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._load, name="tiegraph-store", daemon=True)
+        self._thread.start()
+
+    def _load(self) -> None:
+        store = ox.Store(str(self._tmp))
+        try:
+            while (item := self._queue.get()) is not None:
+                if self._error is None:
+                    kind, data = item
+                    if kind == "trig":
+                        store.bulk_load(self._head + data, format=ox.RdfFormat.TRIG)
+                    else:
+                        store.bulk_load(self._head + data, format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
+            store.flush()
+            self._counts = _counts(store)
+        except BaseException as exc:  # handed to the caller in finish()
+            self._error = exc
+            while self._queue.get() is not None:  # let the caller finish putting
+                pass
+        finally:
+            del store
+
+    def _push(self, kind: str, data: bytes, *, flush: bool = False) -> None:
+        self._buffers[kind].append(data)
+        self._sizes[kind] += len(data)
+        if self._sizes[kind] >= LOAD_CHUNK or (flush and self._sizes[kind]):
+            self._queue.put((kind, b"".join(self._buffers[kind])))
+            self._buffers[kind], self._sizes[kind] = [], 0
+
+    def add(self, block: GraphBlock) -> None:
+        """Load one document's graph, and its own triples into the union."""
+        if self._thread is not None:
+            self._push("trig", block.trig)
+            self._push("ttl", block.own)
+
+    def load(self, rdf: BuildRDF) -> None:
+        """Load what is left of ``rdf`` once all its blocks are made: the shared triples, or the changed graphs.
+
+        It returns at once; :meth:`finish` waits for the loading to end.
+        """
+        if self._update:  # copy the last store and replace what changed, in a thread too
+            self._thread = threading.Thread(target=self._update_or_load, args=(rdf,), name="tiegraph-store")
+            self._thread.start()
+        elif self._thread is not None:
+            self._push("trig", b"", flush=True)
+            self._push("ttl", rdf.shared, flush=True)
+            self._queue.put(None)
+
+    def _update_or_load(self, rdf: BuildRDF) -> None:
+        try:
+            self._counts = _update_copy(self._out / STORE_NAME, self._tmp, rdf)
+            if self._counts is not None:
+                return
+            store = ox.Store(str(self._tmp))  # too much changed: load everything
+            graphs = (rdf.default, *(b.trig for b in rdf.blocks))
+            union = (rdf.shared, *(b.own for b in rdf.blocks))
+            for pieces, fmt, graph in ((graphs, ox.RdfFormat.TRIG, None), (union, ox.RdfFormat.TURTLE, _DEFAULT)):
+                run: list[bytes] = []
+                size = 0
+                for i, piece in enumerate(pieces):
+                    run.append(piece)
+                    size += len(piece)
+                    if size >= LOAD_CHUNK or i == len(pieces) - 1:
+                        store.bulk_load(self._head + b"".join(run), format=fmt, to_graph=graph)
+                        run, size = [], 0
+            store.flush()
+            self._counts = _counts(store)
+            del store
+        except BaseException as exc:  # handed to the caller in finish()
+            self._error = exc
+
+    def finish(self, rdf: BuildRDF, trig: bytes) -> StoreInfo:
+        """Wait for the loading, then swap the store in (``graph.trig``, whose bytes are ``trig``, is written)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         if self._error is not None:
             raise self._error
-        assert self._info is not None
-        return self._info
+        blocks = {b.name: b.key for b in rdf.blocks}
+        return _put_in_place(self._out, self._tmp, trig, run=self._run, blocks=blocks, counts=self._counts)
+
+    def close(self) -> None:
+        """Stop the thread and remove the temporary folder, if :meth:`finish` did not take them."""
+        if self._thread is not None:
+            self._error = self._error or RuntimeError("the build stopped")
+            if not self._update:
+                self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+        if self._tmp.exists():
+            shutil.rmtree(self._tmp, ignore_errors=True)
 
 
 def store_status(out: Path | str) -> Literal["current", "stale", "missing"]:
