@@ -214,6 +214,7 @@ def project_records(
     docs = {d.id: d for d in documents}
     in_relations = {k for r in relations if r.document in docs for k in (r.subject, r.object)}
     iris = {e.key: entity_iri_text(e, ns) for e in entities}
+    doc_iris = {d.id: str(document_iri(d, ns)) for d in documents}
     G = nx.MultiDiGraph()
     for e in sorted(entities, key=lambda e: iris[e.key]):
         if e.key not in in_relations and not any(m[0] in docs for m in e.mentions):
@@ -232,7 +233,7 @@ def project_records(
             "confidence": round(r.confidence, 3),
             "evidence": {
                 "sentence": d.text[r.start : r.end],
-                "document": str(document_iri(d, ns)),
+                "document": doc_iris[d.id],
                 "source": d.path,
                 "start": r.start,
             },

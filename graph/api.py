@@ -8,11 +8,13 @@ scores = evaluate(["gold.json"], "out")
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError
@@ -178,6 +180,23 @@ class _Pending:
     warnings: tuple[str, ...] = ()
 
 
+#: Python's garbage-collector thresholds while a build runs (its default, 700 allocations, makes the collector
+#: walk the corpus's hundreds of thousands of records over and over: a third of an incremental rebuild's time).
+BUILD_GC_THRESHOLDS: tuple[int, int, int] = (50_000, 20, 20)
+
+
+@contextmanager
+def fewer_collections(thresholds: tuple[int, int, int] = BUILD_GC_THRESHOLDS):
+    """Run the block with the collector's ``thresholds``, then put the old ones back (cycles are still freed)."""
+    old = gc.get_threshold()
+    gc.set_threshold(*thresholds)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
+
+
+@fewer_collections()
 def build(
     inputs: Sequence[Path | str],
     out: Path | str,
