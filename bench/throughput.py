@@ -19,8 +19,12 @@ What it prints, in this order
        spaCy), and where the time goes;
     3. ``--jobs J`` against one process (wall time of a build from nothing, model loads included);
     4. peak memory (ru_maxrss) of a build of N documents against one of N/4, each in its own process;
-    5. an incremental rebuild with one document changed against the full build (both from a fresh process);
-    6. last, ``pipeline/spacy throughput ratio: X``.
+    5. an incremental rebuild with one document changed against the full build (both from a fresh process):
+       first a change that adds no fact (the network stays the same, so the analysis is reused), then one
+       that moves every fact of a document (the analysis runs again);
+    6. bare spaCy again in a process with ``OPENBLAS_NUM_THREADS=1`` (which ``import extract`` sets; spaCy's
+       small model runs faster so), and the build's ratio to that;
+    7. last, ``pipeline/spacy throughput ratio: X`` (to bare spaCy as it runs by default, item 1).
 
 Every build runs in a fresh subprocess of this script (``--child``), so memory and imports do not leak between
 them.
@@ -32,6 +36,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import random
 import re
@@ -262,6 +267,14 @@ def bare_spacy(files: list[Path]) -> float:
     return sum(len(x.split()) for x in texts) / (time.perf_counter() - t)
 
 
+def bare_spacy_one_blas_thread(corpus: Path) -> float:
+    """:func:`bare_spacy` in a fresh process whose OpenBLAS runs one thread (what ``import extract`` sets)."""
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--bare", "--corpus", str(corpus)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True, env=env)
+    return float(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=1000, help="Documents in the corpus (default 1000).")
@@ -269,12 +282,16 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="Print a cProfile of the one-process build.")
     parser.add_argument("--keep", type=Path, help="Write the corpus and builds here instead of a temporary folder.")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--preload", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args)
+        return
+    if args.bare:
+        print(bare_spacy(sorted(args.corpus.glob("*.txt"))))
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="tiegraph-bench-"))
     try:
@@ -285,8 +302,6 @@ def main() -> None:
 
 
 def bench(args: argparse.Namespace, work: Path) -> None:
-    import os
-
     n = args.docs
     files = make_corpus(work / "corpus", n)
     small = make_corpus(work / "corpus-small", max(1, n // 4))
@@ -332,6 +347,18 @@ def bench(args: argparse.Namespace, work: Path) -> None:
     )
     for label, seconds in stages(again):
         print(f"    {label:<36} {seconds:8.2f} s")
+    moved = files[n // 3]  # a change before the facts: their offsets move, so the network changes too
+    moved.write_text("Updated with corrections.\n" + moved.read_text(encoding="utf-8"), encoding="utf-8")
+    other = run_child(work / "corpus", work / "out-1", preload=False)
+    print(
+        f"incremental rebuild, 1 of {n} documents changed so that the network changes (the analysis runs "
+        f"again): {100 * other['build_seconds'] / one:.1f} % ({other['build_seconds']:.1f} s)"
+    )
+    one_thread = bare_spacy_one_blas_thread(work / "corpus")
+    print(
+        f"bare spaCy with OPENBLAS_NUM_THREADS=1, as tiegraph runs it: {one_thread:,.0f} words/s "
+        f"(the build's ratio to that: {build_wps / one_thread:.2f})"
+    )
     print(f"pipeline/spacy throughput ratio: {build_wps / spacy_wps:.2f}")
 
 
