@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,17 +93,22 @@ class ExtractionCache:
         """Record ``documents`` (path to key) as this build's, and delete the entries no document uses."""
         write_json_atomic(self.folder / MANIFEST, {"fingerprint": self.fingerprint, "documents": documents})
         keep = set(documents.values())
-        if not self.folder.is_dir():
-            return
-        for sub in self.folder.iterdir():
-            if not _is_shard(sub):
-                continue
-            for entry in sub.iterdir():
-                if entry.suffix == ".json" and entry.stem in keep:
-                    continue
-                entry.unlink(missing_ok=True)  # entries of removed or changed documents, and stray temporaries
-            if not any(sub.iterdir()):
-                sub.rmdir()
+        # entries of removed or changed documents go, and stray temporaries
+        _prune(self.folder, lambda entry: entry.suffix == ".json" and entry.stem in keep)
+
+
+def _prune(folder: Path, keep: Callable[[Path], bool]) -> None:
+    """Delete the files of ``folder``'s shards (``ab/``) that ``keep`` says no to, and shards left empty."""
+    if not folder.is_dir():
+        return
+    for sub in folder.iterdir():
+        if not _is_shard(sub):
+            continue
+        for entry in sub.iterdir():
+            if not keep(entry):
+                entry.unlink(missing_ok=True)
+        if not any(sub.iterdir()):
+            sub.rmdir()
 
 
 def _is_shard(path: Path) -> bool:
@@ -144,13 +150,4 @@ class GraphCache:
 
     def finish(self) -> None:
         """Delete the blocks this build did not use."""
-        if not self.folder.is_dir():
-            return
-        for sub in self.folder.iterdir():
-            if not _is_shard(sub):
-                continue
-            for entry in sub.iterdir():
-                if entry.stem not in self.used or entry.suffix not in (".trig", ".ttl"):
-                    entry.unlink(missing_ok=True)
-            if not any(sub.iterdir()):
-                sub.rmdir()
+        _prune(self.folder, lambda entry: entry.suffix in (".trig", ".ttl") and entry.stem in self.used)

@@ -1,7 +1,8 @@
 """The embedded Oxigraph store of a build (``DIR/store``) and in-memory stores of RDF files.
 
-A build writes ``graph.trig`` (one named graph per document) and then loads it into ``DIR/store``, a
-pyoxigraph (RocksDB) store that ``tiegraph query`` and ``tiegraph serve`` read::
+A build loads its graphs into ``DIR/store``, a pyoxigraph (RocksDB) store that ``tiegraph query`` and
+``tiegraph serve`` read, while it makes them (:class:`StoreWriter`, in a thread); a rebuild updates a copy of
+the last store with the graphs that changed::
 
     named graphs   id:graph-<document>   exactly the graphs of graph.trig
     default graph  the union             graph.trig's default graph (the run) plus every named graph,
