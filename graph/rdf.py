@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib import Namespace, URIRef
 from rdflib.namespace import PROV, RDF, RDFS, SKOS, XSD
 
 from extract.documents import slugify
@@ -467,34 +467,3 @@ def _add_relation(
 def serialize_trig(quads: Iterable[ox.Quad], *, base: Namespace | str = ID) -> bytes:
     """TriG bytes of ``quads`` in their order (sort them with :func:`sort_quads` for deterministic bytes)."""
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes(base))
-
-
-def serialize_turtle(triples: Iterable[ox.Triple], *, base: Namespace | str = ID) -> bytes:
-    """Turtle bytes of ``triples`` in their order."""
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes(base))
-
-
-def build_dataset(
-    documents: list[Document],
-    entities: list[Entity],
-    relations: list[Relation],
-    run: RunInfo,
-    *,
-    base: Namespace = ID,
-) -> Dataset:
-    """The graphs of :func:`build_rdf` as an rdflib :class:`~rdflib.Dataset`, with the prefixes bound."""
-    ds = Dataset()
-    for prefix, ns in prefixes(base).items():
-        ds.bind(prefix, Namespace(ns), override=True, replace=True)
-    ds.parse(data=build_rdf(documents, entities, relations, run, base=base).trig(), format="trig")
-    return ds
-
-
-def union_graph(ds: Dataset, *, base: Namespace = ID) -> Graph:
-    """All triples of all graphs of ``ds`` in one rdflib graph (what ``graph.ttl`` holds)."""
-    g = Graph()
-    for prefix, ns in prefixes(base).items():
-        g.bind(prefix, Namespace(ns), override=True, replace=True)
-    for s, p, o, _ in ds.quads((None, None, None, None)):
-        g.add((s, p, o))
-    return g
