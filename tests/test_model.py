@@ -49,3 +49,17 @@ def test_model_load_named_in_environment_never_falls_back(monkeypatch):
     monkeypatch.setenv(MODEL_ENV, "no_such_model_xyz")
     with pytest.raises(ModelNotFoundError, match="tried no_such_model_xyz\\)"):
         load_model()
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, "1"), ("3", "3")])
+def test_importing_extract_gives_openblas_one_thread_unless_told_otherwise(given, expected):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        env["OPENBLAS_NUM_THREADS"] = given
+    code = "import extract, os, numpy; print(os.environ['OPENBLAS_NUM_THREADS'])"
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == expected
