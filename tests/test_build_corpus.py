@@ -432,3 +432,26 @@ def test_cli_build_scheduler_needs_dask(tmp_path):
 def test_cli_build_rejects_bad_executor_options(tmp_path, args):
     result = runner.invoke(app, ["build", str(tmp_path), *args])
     assert result.exit_code == 2  # a usage error, before anything is read
+
+
+def test_build_that_fails_while_writing_keeps_the_last_store(tmp_path, extractor, article_copies, monkeypatch):
+    """A build that stops after the store began loading leaves the last store as it was, and no temporary folder."""
+    src, out = tmp_path / "src", tmp_path / "out"
+    files = article_copies(src, 3)
+    build([src], out, extractor=extractor)
+    before = store_quads(out)
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "\nThe company declined to comment.\n", "utf-8")
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    for update in (True, False):  # a rebuild that updates a copy, and a build that streams into a new store
+        if not update:
+            shutil.rmtree(out / "store")
+        monkeypatch.setattr(graph.api, "resolution_audit", broken)
+        with pytest.raises(OSError, match="disk full"):
+            build([src], out, extractor=extractor)
+        monkeypatch.undo()
+        assert not [p.name for p in out.iterdir() if p.name.startswith(".")], list(out.iterdir())
+        if update:
+            assert store_quads(out) == before
