@@ -966,16 +966,7 @@ def orgs_by_apposition(doc: Doc, cands: list[Candidate], lex: Lexicon) -> list[C
                 break
         if head is not None and head.lemma_.lower() in lex.org_apposition_nouns:
             orgs.add(doc[c.start : c.end].text)
-    if not orgs:
-        return cands
-    return [
-        replace(c, type="Organization", subtype=None)
-        if doc[c.start : c.end].text in orgs
-        and not c.head_evidence
-        and c.source not in {"gazetteer", "event", "reference"}
-        else c
-        for c in cands
-    ]
+    return _retype(doc, cands, orgs, "Organization")
 
 
 def _department_posts(doc: Doc, cands: list[Candidate], titles: list[TitleCue], lex: Lexicon):
@@ -1048,11 +1039,20 @@ def persons_by_post(doc: Doc, cands: list[Candidate], titles: list[TitleCue], le
             k += 1
         if c.start in ends or (k is not None and k in starts and not doc[k].is_sent_start):
             people.add(doc[c.start : c.end].text)
-    if not people:
+    return _retype(doc, cands, people, "Person")
+
+
+def _retype(doc: Doc, cands: list[Candidate], texts: set[str], type_: str) -> list[Candidate]:
+    """``cands`` with those whose text is in ``texts`` given ``type_``, unless their type has firmer grounds.
+
+    A head noun, the gazetteer, an event or a reference decided the type of a candidate for a reason that one
+    telling shape elsewhere in the document does not outweigh.
+    """
+    if not texts:
         return cands
     return [
-        replace(c, type="Person", subtype=None)
-        if doc[c.start : c.end].text in people
+        replace(c, type=type_, subtype=None)
+        if doc[c.start : c.end].text in texts
         and not c.head_evidence
         and c.source not in {"gazetteer", "event", "reference"}
         else c
