@@ -36,17 +36,8 @@ import networkx as nx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 from graph import analysis  # noqa: E402
-from graph.viz import MAX_NODES, render_html  # noqa: E402
+from graph.viz import CHROMIUM, CHROMIUM_ARGS, MAX_NODES, render_html  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TYPES = (("Person", 0.30), ("Organization", 0.35), ("Place", 0.12), ("Facility", 0.13), ("Event", 0.10))
 ORG_SUBTYPES = (
     ("Company", 0.40),
@@ -126,19 +117,24 @@ def wait_stable(page, timeout_s: float) -> None:
         page.wait_for_timeout(25)
 
 
+def launch(playwright, profile: str, width: int, height: int):
+    """A headless Chromium context (graph.viz's executable and flags) with the fresh profile ``profile``."""
+    return playwright.chromium.launch_persistent_context(
+        profile,
+        executable_path=CHROMIUM,
+        headless=True,
+        args=list(CHROMIUM_ARGS),
+        viewport={"width": width, "height": height},
+    )
+
+
 def stable_in_browser(html_path: Path, *, timeout_s: float = 120.0) -> dict:
     """Load ``html_path`` in headless Chromium (network blocked) and wait until the layout is stable."""
     from playwright.sync_api import sync_playwright
 
     url = html_path.resolve().as_uri()
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="tiegraph-bench-") as profile:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 900},
-        )
+        context = launch(p, profile, 1400, 900)
         try:
             page = context.new_page()
             errors: list[str] = []
@@ -174,13 +170,7 @@ def screenshot(build_dir: Path, png: Path, *, width: int = 1200, height: int = 7
 
     url = (build_dir / "graph.html").resolve().as_uri()
     with sync_playwright() as p, tempfile.TemporaryDirectory(prefix="tiegraph-shot-") as profile:
-        context = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": width, "height": height},
-        )
+        context = launch(p, profile, width, height)
         try:
             page = context.new_page()
             page.route("**/*", lambda route: route.continue_() if route.request.url == url else route.abort())

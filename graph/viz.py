@@ -54,6 +54,17 @@ __all__ = [
 MAX_NODES: int = 2000
 #: The page stops the layout's physics after this many seconds even if its iterations are not done.
 LAYOUT_SECONDS: float = 6.0
+#: Debian's Chromium and the flags it runs headless with, offline and with nothing of its own going out: what
+#: the browser tests and ``bench/viz.py`` open the page in (give it a fresh ``--user-data-dir`` each time).
+CHROMIUM: str = "/usr/bin/chromium"
+CHROMIUM_ARGS: tuple[str, ...] = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+)
 #: Evidence sentences per relation carried into the page (the count says how many there are in all).
 MAX_EVIDENCE: int = 20
 TEMPLATES = Path(__file__).parent / "templates"

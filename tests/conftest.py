@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from graph.viz import CHROMIUM, CHROMIUM_ARGS
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SEED = "000_1feec59ddaec14d5.txt"
 SCORE_LINE = re.compile(
@@ -201,16 +203,6 @@ def article_copies(repo_root) -> Callable:
 
 
 # --- the browser: Debian's headless Chromium through Playwright (tests/test_viz_browser.py) ---------------------
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = (
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-)
 
 
 @pytest.fixture(scope="session")
