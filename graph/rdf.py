@@ -276,10 +276,10 @@ def build_rdf(
         # what this graph adds to the triples the graphs share
         shared.add(ox.Triple(run_iri, _PROV_USED, doc_iri))
         for k in keys:
-            if (k, counts.get((k, doc_id), 0)) not in described:
-                described.add((k, counts.get((k, doc_id), 0)))
-                _describe_entity(lambda s, p, o: shared.add(ox.Triple(s, p, o)), by_key[k], iris[k],
-                                 counts.get((k, doc_id), 0))  # fmt: skip
+            n = counts.get((k, doc_id), 0)
+            if (k, n) not in described:  # an entity's description differs between documents by its count only
+                described.add((k, n))
+                _describe_entity(lambda s, p, o: shared.add(ox.Triple(s, p, o)), by_key[k], iris[k], n)
         for r in rels:
             shared.add(ox.Triple(iris[r.subject], _T.tg(r.predicate), iris[r.object]))
     turtle = ox.serialize(_sorted_triples(shared), format=ox.RdfFormat.TURTLE, prefixes=names)
