@@ -281,8 +281,11 @@ def _bulk_load(store: ox.Store, data: bytes, fmt: ox.RdfFormat, end: bytes, **kw
     try:
         for piece in pieces:
             store.bulk_load(head + piece, format=fmt, **kwargs)
-    except SyntaxError:
-        store.clear()
+    except SyntaxError:  # undo the pieces loaded, and only those: the graph they went to, or all of a TriG
+        if kwargs.get("to_graph") is not None:
+            store.clear_graph(kwargs["to_graph"])
+        else:
+            store.clear()
         store.bulk_load(data, format=fmt, **kwargs)
 
 
@@ -377,17 +380,8 @@ class StoreWriter:
             if self._counts is not None:
                 return
             store = ox.Store(str(self._tmp))  # too much changed: load everything
-            graphs = (rdf.default, *(b.trig for b in rdf.blocks))
-            union = (rdf.shared, *(b.own for b in rdf.blocks))
-            for pieces, fmt, graph in ((graphs, ox.RdfFormat.TRIG, None), (union, ox.RdfFormat.TURTLE, _DEFAULT)):
-                run: list[bytes] = []
-                size = 0
-                for i, piece in enumerate(pieces):
-                    run.append(piece)
-                    size += len(piece)
-                    if size >= LOAD_CHUNK or i == len(pieces) - 1:
-                        store.bulk_load(self._head + b"".join(run), format=fmt, to_graph=graph)
-                        run, size = [], 0
+            _bulk_load(store, rdf.trig(), ox.RdfFormat.TRIG, b"\n}\n")
+            _bulk_load(store, rdf.turtle(), ox.RdfFormat.TURTLE, b" .\n", to_graph=_DEFAULT)
             store.flush()
             self._counts = _counts(store)
             del store

@@ -604,3 +604,16 @@ def test_query_cli_error_line_from_main(links_build):
     assert run.returncode == 1
     assert run.stderr.startswith("Error: The query has a syntax error at line 2, column 16:")
     assert run.stdout == ""
+
+
+def test_store_bulk_load_in_pieces_reloads_a_wrong_cut_and_keeps_other_graphs(monkeypatch):
+    """A long literal holding the cut mark makes a piece unparsable: that graph is loaded again whole, alone."""
+    import graph.store
+
+    monkeypatch.setattr(graph.store, "LOAD_CHUNK", 10)
+    store = ox.Store()
+    graph.store._bulk_load(store, b'<urn:a> <urn:p> "kept" <urn:g> .\n', ox.RdfFormat.N_QUADS, b" .\n")
+    turtle = b'@prefix u: <urn:> .\n\nu:a u:p """one .\ntwo""" .\nu:b u:p "three" .\nu:c u:p "four" .\n'
+    graph.store._bulk_load(store, turtle, ox.RdfFormat.TURTLE, b" .\n", to_graph=ox.DefaultGraph())
+    values = sorted(q.object.value for q in store)
+    assert values == ["four", "kept", "one .\ntwo", "three"]
